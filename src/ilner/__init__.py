@@ -1,0 +1,3 @@
+"""ilner: named-entity recognition for Indian languages."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,39 @@
+"""``ilner data repair``: write a repaired copy of a corpus, with the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ilner.cli._app import (
+    DataDirOption, KeepUnknownOption, SchemeOption, TagsetOption, console, data_app, progress,
+)
+from ilner.data.io import guess_format, write_corpus
+from ilner.data.repair import RULES
+from ilner.data.sources import load_corpora
+
+
+@data_app.command("repair")
+def repair(
+    source: Annotated[str, typer.Argument(help="File or dataset address to repair.", show_default=False)],
+    output: Annotated[Path, typer.Argument(help="Output file (a folder when SOURCE stands for several files).", show_default=False)],
+    tagset: TagsetOption = None,
+    keep_unknown: KeepUnknownOption = False,
+    input_scheme: SchemeOption = "auto",
+    output_scheme: Annotated[str, typer.Option("--output-scheme", help="iob2 or bioes (CoNLL output).")] = "iob2",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Apply the repair rules and write the result (CoNLL, or JSONL by the output's extension).
+
+    Example: ilner data repair il-ner:telugu:test telugu-test.repaired.txt
+    """
+    loaded = load_corpora([source], data_dir=data_dir, tagset=tagset, scheme=input_scheme,
+                          keep_unknown=keep_unknown, progress=progress)
+    several = len(loaded) > 1
+    for src, corpus in loaded:
+        target = output / src.path.name if several else output
+        write_corpus(corpus.sentences, target, file_format=guess_format(target), scheme=output_scheme)
+        counts = ", ".join(f"{rule} {corpus.report.counts[rule]}" for rule in RULES if corpus.report.counts[rule])
+        console.print(f"{src.name} -> {target}: {len(corpus)} sentences; repairs: {counts or 'none'}")

@@ -1,0 +1,65 @@
+"""CoNLL-style files: one token per line, the tag in the last column, blank lines between sentences.
+
+Accepted: ``token<TAB>tag`` or whitespace-separated columns (token first, tag last), optional
+``-DOCSTART-`` lines, BOM, CRLF, trailing spaces, runs of blank lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from ilner.data.corpus import Sentence
+from ilner.data.files import atomic_write_text
+from ilner.data.repair import MALFORMED_LINE, RepairReport, clean_tag
+from ilner.data.schemes import iob2_to_bioes
+
+# A raw sentence: tokens, cleaned (rules 1-3) tags, line numbers.
+RawSentence = tuple[list[str], list[str], list[int]]
+
+
+def parse_conll(text: str, report: RepairReport) -> list[RawSentence]:
+    """Split CoNLL text into sentences, cleaning tags (rules 1-3) and skipping malformed lines."""
+    sentences: list[RawSentence] = []
+    tokens: list[str] = []
+    tags: list[str] = []
+    lines: list[int] = []
+
+    def close() -> None:
+        nonlocal tokens, tags, lines
+        if tokens:
+            sentences.append((tokens, tags, lines))
+            tokens, tags, lines = [], [], []
+
+    # str.splitlines() would also split at U+0085, U+2028 and friends inside tokens.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r ")  # keep a trailing tab: "token<TAB>" has an empty tag (rule 3)
+        if not line.strip() or line.startswith("-DOCSTART-"):
+            close()
+            continue
+        fields = line.split("\t") if "\t" in line else line.split()
+        token = fields[0]
+        if len(fields) < 2 or not token.strip():
+            report.add(MALFORMED_LINE, number)
+            report.skipped_lines.append((number, line))
+            continue
+        tokens.append(token)
+        tags.append(clean_tag(fields[-1], number, report))
+        lines.append(number)
+    close()
+    return sentences
+
+
+def format_conll(sentences: Iterable[Sentence], scheme: str = "iob2") -> str:
+    """CoNLL text (``token<TAB>tag``) in IOB2, or BIOES with ``scheme="bioes"``."""
+    if scheme not in ("iob2", "bioes"):
+        raise ValueError(f"can write IOB2 or BIOES, not {scheme!r}")
+    parts = []
+    for sentence in sentences:
+        tags = iob2_to_bioes(sentence.tags) if scheme == "bioes" else sentence.tags
+        parts.append("".join(f"{token}\t{tag}\n" for token, tag in zip(sentence.tokens, tags)))
+    return "\n".join(parts)
+
+
+def write_conll(sentences: Iterable[Sentence], path: str | Path, scheme: str = "iob2") -> None:
+    atomic_write_text(path, format_conll(sentences, scheme))

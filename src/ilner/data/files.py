@@ -1,0 +1,92 @@
+"""Reading text files with clear errors for wrong encodings, and writing files atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from ilner.errors import DataError
+
+_BOMS = (  # longest first: the UTF-32-LE BOM starts with the UTF-16-LE one
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def decode_bytes(data: bytes, source: str) -> tuple[str, str]:
+    """Decode file contents; returns ``(text, encoding)``.
+
+    UTF-8 (with or without BOM) is the format; UTF-16/32 with a byte-order mark is decoded too
+    (the encoding is returned so reports can say so). Anything else is a DataError that names the
+    file, the line and what was found.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding.replace("-sig", "")
+            except UnicodeDecodeError as error:
+                raise DataError(source, f"starts with a {encoding} byte-order mark but is not valid "
+                                f"{encoding}: {error.reason}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        if b"\x00" in data[:65536]:
+            raise DataError(source, _diagnose_nul_bytes(data), line=line) from None
+        raise DataError(
+            source,
+            f"is not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded; convert the file to "
+            "UTF-8 (e.g. iconv -f ENCODING -t UTF-8)",
+            line=line,
+        ) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise DataError(source, _diagnose_nul_bytes(data), line=line)
+    return text, "utf-8"
+
+
+def _diagnose_nul_bytes(data: bytes) -> str:
+    """Say whether NUL bytes mean UTF-16 without a byte-order mark or a binary file."""
+    head = data[:65536]
+    head = head[: len(head) - len(head) % 2]
+    for encoding, zeros in (("utf-16-le", head[1::2].count(0)), ("utf-16-be", head[0::2].count(0))):
+        if zeros * 10 >= head.count(0) * 9:
+            try:
+                decoded = head.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if all(c >= " " or c in "\t\r\n" for c in decoded):
+                name = encoding.upper().replace("16-", "16")  # iconv's spelling: UTF-16LE
+                return f"looks like {name} without a byte-order mark; convert it to UTF-8 (iconv -f {name} -t UTF-8)"
+    return "is a binary file, not text"
+
+
+def read_text(path: str | Path) -> tuple[str, str]:
+    """Read and decode a text file (see ``decode_bytes``)."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise DataError(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise DataError(str(path), "is a directory, not a file") from None
+    except OSError as error:
+        raise DataError(str(path), f"cannot be read: {error.strerror}") from None
+    return decode_bytes(data, str(path))
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` as UTF-8 via a temporary file and a rename, so readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,105 @@
+"""Read any supported corpus file into a Corpus (repairing tags) and write corpora back out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from ilner.data.conll import parse_conll, write_conll
+from ilner.data.corpus import Corpus, Sentence
+from ilner.data.files import decode_bytes, read_text
+from ilner.data.jsonl import parse_jsonl, write_jsonl
+from ilner.data.repair import RULE_DESCRIPTIONS, RepairReport, TagRepairer
+from ilner.data.schemes import SCHEMES, detect_scheme
+from ilner.data.tagsets import Tagset, load_tagset
+from ilner.errors import DataError
+
+FORMATS = ("conll", "jsonl")
+JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
+
+
+def guess_format(path: str | Path) -> str:
+    return "jsonl" if Path(path).suffix.lower() in JSONL_SUFFIXES else "conll"
+
+
+def read_corpus(
+    path: str | Path,
+    *,
+    tagset: Tagset | str | None = "il-ner",
+    scheme: str = "auto",
+    keep_unknown: bool = False,
+    strict: bool = False,
+    repair_iob: bool = True,
+    file_format: str | None = None,
+    language: str | None = None,
+    split: str | None = None,
+    text: str | None = None,
+) -> Corpus:
+    """Read a CoNLL or JSONL file into IOB2 sentences, applying the repair rules.
+
+    ``tagset=None`` keeps every type. ``repair_iob=False`` leaves ``I-X`` after ``O`` as it is
+    (rule 5), as predictions must be read so that the strict and conlleval schemes can differ. ``strict=True`` raises a DataError at the first repair
+    instead of repairing. ``text`` reads already-decoded contents (e.g. stdin) labelled ``path``.
+    """
+    source = str(path)
+    if isinstance(tagset, str):
+        tagset = load_tagset(tagset)
+    if scheme != "auto" and scheme not in SCHEMES:
+        raise DataError(source, f"unknown tagging scheme {scheme!r}; use one of auto, {', '.join(SCHEMES)}")
+    if text is None:
+        text, encoding = read_text(path)
+    else:
+        encoding = "utf-8"
+    report = RepairReport(source, encoding=encoding)
+    file_format = file_format or guess_format(path)
+    raw = parse_jsonl(text, source, report) if file_format == "jsonl" else parse_conll(text, report)
+    if not raw:
+        if not text:
+            what = "is empty"
+        elif not text.strip():
+            what = "has only blank lines, no sentences"
+        else:
+            what = "has no sentences (only -DOCSTART- or malformed lines)"
+        raise DataError(source, what)
+    if scheme == "auto":
+        scheme = detect_scheme([tag for _, tags, _ in raw for tag in tags])
+    repairer = TagRepairer(report, scheme, tagset, keep_unknown, repair_iob)  # type: ignore[arg-type]
+    sentences = [
+        Sentence(tuple(tokens), tuple(repairer.sentence(tags, lines)), tuple(lines), source, language)
+        for tokens, tags, lines in raw
+    ]
+    if strict:
+        problem = report.first_problem()
+        if problem:
+            rule, line = problem
+            raise DataError(
+                source,
+                f"{RULE_DESCRIPTIONS[rule]} ({rule}; {report.total} repairs in the file; "
+                "read without --strict to repair them)",
+                line=line,
+            )
+    return Corpus(sentences, source, tagset, language, split, report)
+
+
+def read_bytes_corpus(data: bytes, source: str, **kwargs) -> Corpus:
+    """``read_corpus`` over raw bytes, e.g. standard input."""
+    text, _ = decode_bytes(data, source)
+    return read_corpus(source, text=text, **kwargs)
+
+
+def write_corpus(
+    sentences: Iterable[Sentence],
+    path: str | Path,
+    *,
+    file_format: str | None = None,
+    scheme: str = "iob2",
+    jsonl_kind: str = "spans",
+) -> None:
+    """Write sentences as CoNLL (IOB2 or BIOES) or JSONL (spans or tokens), atomically."""
+    file_format = file_format or guess_format(path)
+    if file_format == "jsonl":
+        write_jsonl(sentences, path, jsonl_kind)
+    elif file_format == "conll":
+        write_conll(sentences, path, scheme)
+    else:
+        raise ValueError(f"unknown format {file_format!r}; use one of {', '.join(FORMATS)}")

@@ -1,0 +1,123 @@
+"""JSON Lines corpora, one sentence per line, in either of two shapes:
+
+- spans: ``{"text": "...", "entities": [{"start": 0, "end": 5, "label": "NEP"}]}`` with
+  character offsets (end exclusive);
+- tokens: ``{"tokens": [...], "tags": [...]}``.
+
+Reading spans needs tokens: the text is split at whitespace, and also at every entity boundary
+that falls inside a word (``दिल्ली,`` with the entity ``दिल्ली`` gives ``दिल्ली`` and ``,``), so
+no entity is ever lost or widened.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NoReturn
+
+from ilner.data.conll import RawSentence
+from ilner.data.corpus import Sentence
+from ilner.data.files import atomic_write_text
+from ilner.data.repair import RepairReport, clean_tag
+from ilner.data.schemes import chunks
+from ilner.errors import DataError
+
+JSONL_KINDS = ("spans", "tokens")
+_NON_SPACE = re.compile(r"\S+")
+
+
+def _fail(source: str, line: int, message: str) -> NoReturn:
+    raise DataError(source, message, line=line)
+
+
+def _spans_to_raw(record: dict, source: str, line: int, report: RepairReport) -> RawSentence:
+    text, entities = record["text"], record["entities"]
+    if not isinstance(text, str) or not isinstance(entities, list):
+        _fail(source, line, "'text' must be a string and 'entities' a list")
+    spans = []
+    for entity in entities:
+        try:
+            start, end, label = entity["start"], entity["end"], entity["label"]
+        except (TypeError, KeyError):
+            _fail(source, line, f"each entity needs 'start', 'end' and 'label': {entity!r}")
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+            _fail(source, line, f"entity {entity!r} has offsets outside the text (length {len(text)})")
+        if not text[start:end].strip():
+            _fail(source, line, f"entity {entity!r} covers only whitespace")
+        spans.append((start, end, str(label)))
+    spans.sort()
+    for (_, end_a, _), (start_b, _, _) in zip(spans, spans[1:]):
+        if start_b < end_a:
+            _fail(source, line, "overlapping entities; nested NER is not supported")
+    cuts = {offset for start, end, _ in spans for offset in (start, end)}
+    pieces = []  # (start, end) of each token
+    for match in _NON_SPACE.finditer(text):
+        start = match.start()
+        for cut in sorted(c for c in cuts if match.start() < c < match.end()):
+            pieces.append((start, cut))
+            start = cut
+        pieces.append((start, match.end()))
+    tags = ["O"] * len(pieces)
+    for start, end, label in spans:
+        label = clean_tag(label, line, report)
+        inside = [i for i, (a, b) in enumerate(pieces) if a >= start and b <= end]
+        for position, i in enumerate(inside):
+            tags[i] = f"{'B' if position == 0 else 'I'}-{label}"
+    tokens = [text[a:b] for a, b in pieces]
+    return tokens, tags, [line] * len(tokens)
+
+
+def _tokens_to_raw(record: dict, source: str, line: int, report: RepairReport) -> RawSentence:
+    tokens, tags = record["tokens"], record["tags"]
+    if not (isinstance(tokens, list) and isinstance(tags, list)):
+        _fail(source, line, "'tokens' and 'tags' must be lists")
+    if len(tokens) != len(tags):
+        _fail(source, line, f"{len(tokens)} tokens but {len(tags)} tags")
+    if not all(isinstance(t, str) and t.strip() for t in tokens):
+        _fail(source, line, "every token must be a non-empty string")
+    return list(tokens), [clean_tag(str(tag), line, report) for tag in tags], [line] * len(tokens)
+
+
+def parse_jsonl(text: str, source: str, report: RepairReport) -> list[RawSentence]:
+    """Parse JSONL text of either shape (records may mix them); empty records are skipped."""
+    sentences = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            _fail(source, number, f"not valid JSON: {error.msg} (column {error.colno})")
+        if isinstance(record, dict) and "tokens" in record and "tags" in record:
+            raw = _tokens_to_raw(record, source, number, report)
+        elif isinstance(record, dict) and "text" in record and "entities" in record:
+            raw = _spans_to_raw(record, source, number, report)
+        else:
+            _fail(source, number, 'expected {"text", "entities"} or {"tokens", "tags"}')
+        if raw[0]:
+            sentences.append(raw)
+    return sentences
+
+
+def sentence_to_record(sentence: Sentence, kind: str = "spans") -> dict:
+    """A sentence as a JSONL record; spans join tokens with single spaces."""
+    if kind == "tokens":
+        return {"tokens": list(sentence.tokens), "tags": list(sentence.tags)}
+    if kind != "spans":
+        raise ValueError(f"JSONL kind must be one of {JSONL_KINDS}, not {kind!r}")
+    starts, offset = [], 0
+    for token in sentence.tokens:
+        starts.append(offset)
+        offset += len(token) + 1
+    entities = [
+        {"start": starts[c.start], "end": starts[c.end - 1] + len(sentence.tokens[c.end - 1]), "label": c.label}
+        for c in chunks(sentence.tags)
+    ]
+    return {"text": " ".join(sentence.tokens), "entities": entities}
+
+
+def write_jsonl(sentences: Iterable[Sentence], path: str | Path, kind: str = "spans") -> None:
+    lines = (json.dumps(sentence_to_record(s, kind), ensure_ascii=False) + "\n" for s in sentences)
+    atomic_write_text(path, "".join(lines))

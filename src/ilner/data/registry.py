@@ -1,0 +1,209 @@
+"""Registered datasets: where each file lives upstream, its checksum, and where to find it here.
+
+A file is looked up, in order, in a mirror (``--data-dir`` or ``ILNER_DATA_DIR``, laid out as
+``<dataset>/<path in the mirror>``), then in the cache (``ILNER_CACHE`` or ``~/.cache/ilner``),
+and is otherwise downloaded from its pinned upstream commit and checked against its sha256.
+
+Datasets are addressed as ``il-ner:hindi:train``; the subset and split accept shell-style
+wildcards (``il-ner:*:test``). Anything else is read as a file path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from ilner.errors import DatasetUnavailableError, IlnerError
+
+# Upstream files are fetched from here; tests point it at a local server.
+RAW_URL = "https://raw.githubusercontent.com/{repo}/{commit}/{path}"
+
+_IL_NER_REPO, _IL_NER_COMMIT = "SankalpBahad/IL-NER", "079e9184d819cf8114e989b0b9380b5ef4faa9e2"
+_HINER_REPO, _HINER_COMMIT = "cfiltnlp/HiNER", "5e12e796a7a4b7b8880b2e876adb27894501a8e9"
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One registered file: its address parts, tagset, and pinned upstream location."""
+
+    dataset: str
+    subset: str
+    split: str
+    language: str
+    tagset: str
+    repo: str
+    commit: str
+    upstream_path: str
+    mirror_path: str
+    sha256: str
+
+    @property
+    def address(self) -> str:
+        return f"{self.dataset}:{self.subset}:{self.split}"
+
+    @property
+    def url(self) -> str:
+        return RAW_URL.format(repo=self.repo, commit=self.commit, path=self.upstream_path)
+
+
+def _il_ner(language: str, split: str, sha256: str) -> DataFile:
+    name = language.capitalize()
+    return DataFile(
+        "il-ner", language, split, language, "il-ner", _IL_NER_REPO, _IL_NER_COMMIT,
+        f"Datasets/{name}/{name}-{split}.txt", f"il-ner/{name}/{name}-{split}.txt", sha256,
+    )
+
+
+def _hiner(subset: str, sha256: str) -> DataFile:
+    return DataFile(
+        "hiner", subset, "validation", "hindi", f"hiner-{subset}", _HINER_REPO, _HINER_COMMIT,
+        f"data/{subset}/validation.conll", f"hiner/{subset}/validation.conll", sha256,
+    )
+
+
+REGISTRY: tuple[DataFile, ...] = (
+    _il_ner("hindi", "train", "298323cc1bf51fa81ba146f5803b91a589444a4ba40775080412b40ea9444c98"),
+    _il_ner("hindi", "dev", "013ca50be438e333f76549b06aabeb7cdc659eb707cd09378f9e0ef799d21f0d"),
+    _il_ner("hindi", "test", "018a30e0927774ce9ec121ef3111802bfc002a7fd5eaaf96046f019a27a812b9"),
+    _il_ner("urdu", "train", "69a270d55aea3dfedb8fd7e9870dad59f28cb12ab337d6bc0b0e967effdf8ad5"),
+    _il_ner("urdu", "dev", "681c91f9bd73de5815a0a1f32b41f9798f117c0f1334aaa7b3450ce8327a9122"),
+    _il_ner("urdu", "test", "097fd406638aaea2c84c9c48f96067f8ff132a9de8223558aecc19fd838a5aaa"),
+    _il_ner("odia", "train", "b5dc429160f66a69c81a432e29c66de80fe7a3a66e7dc632b29bdeeb551c45f4"),
+    _il_ner("odia", "dev", "f822966d96999347726cc62901bdf109ea47e9e99f389e5f49eb552aa0e3f883"),
+    _il_ner("odia", "test", "928dfdef7f626478dbf1342717b5241b17ff925ec3e5231b7275978b5555a5f8"),
+    _il_ner("telugu", "train", "1bdc22a73f5b7b5e294040626296c2c4c05e462011c8943caf49601fcb0bd546"),
+    _il_ner("telugu", "dev", "5cd34d816d24cf6a2b1444b087b2ecbaeb0931b29d5d6144eb0ab9a966b54b3f"),
+    _il_ner("telugu", "test", "2daf1848d4d8e496f2d9d099efea53a36c5a532986ffeaa962613a2c8cd232f6"),
+    # HiNER's train and test splits are not registered: their checksums have not been verified.
+    _hiner("original", "a6e25d553a4ea2136089989d3c78f729c08554c02d0e870900950c7b1f39995b"),
+    _hiner("collapsed", "9b8f162a254dc389b3eb051b7eee6419e3ef7dff5dc8695942caf97e2803d3b7"),
+)
+DATASETS: tuple[str, ...] = tuple(dict.fromkeys(f.dataset for f in REGISTRY))
+
+
+def is_address(text: str) -> bool:
+    return text.count(":") == 2 and text.split(":", 1)[0] in DATASETS
+
+
+def match(address: str) -> list[DataFile]:
+    """Registered files matching ``dataset[:subset[:split]]`` (wildcards allowed); error if none."""
+    parts = address.split(":")
+    if parts[0] not in DATASETS:
+        raise IlnerError(f"unknown dataset {parts[0]!r}; registered ones are {', '.join(DATASETS)}")
+    if len(parts) > 3:
+        raise IlnerError(f"dataset address {address!r} has too many parts: use dataset:subset:split")
+    subset, split = (parts[1:] + ["*", "*"])[:2]
+    found = [
+        f for f in REGISTRY
+        if f.dataset == parts[0] and fnmatchcase(f.subset, subset.lower()) and fnmatchcase(f.split, split.lower())
+    ]
+    if not found:
+        known = ", ".join(f.address for f in REGISTRY if f.dataset == parts[0])
+        raise IlnerError(f"no file of {parts[0]} matches {address!r}; registered: {known}")
+    return found
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("ILNER_CACHE") or Path.home() / ".cache" / "ilner") / "datasets"
+
+
+def mirror_dir(data_dir: str | Path | None = None) -> Path | None:
+    value = data_dir or os.environ.get("ILNER_DATA_DIR")
+    return Path(value) if value else None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _verified(path: Path, data_file: DataFile) -> Path:
+    actual = sha256_of(path)
+    if actual != data_file.sha256:
+        raise IlnerError(
+            f"{path} ({data_file.address}) has sha256 {actual}, expected {data_file.sha256} "
+            f"(upstream {data_file.repo}@{data_file.commit[:10]}/{data_file.upstream_path}); "
+            "the file is not the pinned release: restore it, or read it as a plain path instead"
+        )
+    return path
+
+
+def download(data_file: DataFile, progress: Callable[[str], None] | None = None) -> Path:
+    """Download one file into the cache, verify its sha256, and move it into place atomically."""
+    target = cache_dir() / data_file.mirror_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    if progress:
+        progress(f"downloading {data_file.address} from {data_file.url}")
+    try:
+        with urllib.request.urlopen(data_file.url, timeout=60) as response, partial.open("wb") as out:
+            for block in iter(lambda: response.read(1 << 20), b""):
+                out.write(block)
+    except (urllib.error.URLError, OSError) as error:
+        partial.unlink(missing_ok=True)
+        raise DatasetUnavailableError(
+            f"{data_file.address} is not available: downloading {data_file.url} failed ({error}). "
+            "Either go online and run `ilner data fetch "
+            f"{data_file.dataset}`, or point ILNER_DATA_DIR (or --data-dir) at a mirror holding "
+            f"{data_file.mirror_path}"
+        ) from None
+    try:
+        _verified(partial, data_file)
+    except IlnerError:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, target)
+    return target
+
+
+def locate(
+    data_file: DataFile,
+    data_dir: str | Path | None = None,
+    download_missing: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """The local path of a registered file: mirror, then cache, then a verified download."""
+    mirror = mirror_dir(data_dir)
+    if mirror is not None:
+        path = mirror / data_file.mirror_path
+        if path.is_file():
+            return _verified(path, data_file)
+    cached = cache_dir() / data_file.mirror_path
+    if cached.is_file():
+        return _verified(cached, data_file)
+    offline = os.environ.get("ILNER_OFFLINE", "") not in ("", "0") or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
+    if not download_missing or offline:
+        where = f"the mirror {mirror} has no {data_file.mirror_path}" if mirror else "no mirror is set"
+        raise DatasetUnavailableError(
+            f"{data_file.address} is not available offline ({where}, and it is not in the cache "
+            f"{cache_dir()}). Either run `ilner data fetch {data_file.dataset}` while online, or "
+            "point ILNER_DATA_DIR (or --data-dir) at a mirror with the layout of shared/datasets"
+        )
+    return download(data_file, progress)
+
+
+def fetch(
+    address: str, force: bool = False, progress: Callable[[str], None] | None = None
+) -> list[tuple[DataFile, Path, str]]:
+    """Download every matching file into the cache; returns (file, path, "cached"|"downloaded")."""
+    results = []
+    for data_file in match(address):
+        cached = cache_dir() / data_file.mirror_path
+        if cached.is_file() and not force:
+            try:
+                results.append((data_file, _verified(cached, data_file), "cached"))
+                continue
+            except IlnerError:
+                if progress:
+                    progress(f"cached {data_file.address} has a wrong checksum; downloading it again")
+        results.append((data_file, download(data_file, progress), "downloaded"))
+    return results

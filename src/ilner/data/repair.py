@@ -1,0 +1,139 @@
+"""Repair of noisy tags, with a report of every change.
+
+The rules run in this order, each counted per file (IL-NER needs all of them; see the README):
+
+1. ``tag-format``: whitespace and Unicode format characters (ZWNJ, ZWJ, BOM...) removed from
+   the tag, and the tag upper-cased;
+2. ``dash-type``: ``-X`` (a type without prefix, IL-NER's one-token entities) becomes ``B-X``;
+3. ``bare-dash``: a bare ``-`` or an empty tag becomes ``O``;
+4. ``unknown-type``: a type outside the target tagset becomes ``O`` (``keep_unknown`` keeps it);
+5. ``i-after-o``: ``I-X`` after ``O`` or after another type becomes ``B-X``;
+6. ``malformed-line``: a line that is not token + tag is skipped.
+
+Rule 5 is the definition of the IOB1 and IO schemes rather than noise: for files in those
+schemes it is counted as a conversion, not as a repair.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ilner.data.schemes import Scheme, fix_iob2, split_tag, to_iob2_prefix
+from ilner.data.tagsets import Tagset
+
+TAG_FORMAT = "tag-format"
+DASH_TYPE = "dash-type"
+BARE_DASH = "bare-dash"
+UNKNOWN_TYPE = "unknown-type"
+I_AFTER_O = "i-after-o"
+MALFORMED_LINE = "malformed-line"
+RULES: tuple[str, ...] = (TAG_FORMAT, DASH_TYPE, BARE_DASH, UNKNOWN_TYPE, I_AFTER_O, MALFORMED_LINE)
+RULE_DESCRIPTIONS = {
+    TAG_FORMAT: "format characters or whitespace removed from the tag, or tag upper-cased",
+    DASH_TYPE: "-X written for a one-token entity, read as B-X",
+    BARE_DASH: "bare '-' or empty tag, read as O",
+    UNKNOWN_TYPE: "type outside the tagset, read as O",
+    I_AFTER_O: "I-X not continuing an X entity, read as B-X",
+    MALFORMED_LINE: "line that is not token + tag, skipped",
+}
+_EXAMPLES_KEPT = 5
+
+
+@dataclass
+class RepairReport:
+    """What reading one file changed or skipped, with the first lines where each rule fired."""
+
+    source: str
+    encoding: str = "utf-8"
+    scheme: str = "iob2"
+    counts: Counter[str] = field(default_factory=Counter)
+    unknown_types: Counter[str] = field(default_factory=Counter)
+    kept_unknown: bool = False
+    conversions: int = 0
+    example_lines: dict[str, list[int]] = field(default_factory=dict)
+    skipped_lines: list[tuple[int, str]] = field(default_factory=list)
+
+    def add(self, rule: str, line: int) -> None:
+        self.counts[rule] += 1
+        examples = self.example_lines.setdefault(rule, [])
+        if len(examples) < _EXAMPLES_KEPT:
+            examples.append(line)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def first_problem(self) -> tuple[str, int] | None:
+        """The rule and line of the earliest repair, for ``--strict`` errors."""
+        found = [(lines[0], rule) for rule, lines in self.example_lines.items() if lines]
+        if not found:
+            return None
+        line, rule = min(found)
+        return rule, line
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "encoding": self.encoding,
+            "scheme": self.scheme,
+            "repairs": {rule: self.counts.get(rule, 0) for rule in RULES},
+            "unknown_types": dict(self.unknown_types.most_common()),
+            "unknown_types_kept": self.kept_unknown,
+            "scheme_conversions": self.conversions,
+            "example_lines": self.example_lines,
+            "skipped_lines": [{"line": n, "text": text} for n, text in self.skipped_lines],
+        }
+
+
+def clean_tag(raw: str, line: int, report: RepairReport) -> str:
+    """Rules 1-3 on one tag string."""
+    tag = raw
+    if not tag.isascii() or " " in tag or "\t" in tag:
+        tag = "".join(c for c in tag if not c.isspace() and unicodedata.category(c) != "Cf")
+    tag = tag.upper()
+    if tag != raw:
+        report.add(TAG_FORMAT, line)
+    if tag in ("", "-"):
+        report.add(BARE_DASH, line)
+        return "O"
+    if tag.startswith("-"):
+        report.add(DASH_TYPE, line)
+        return "B" + tag
+    return tag
+
+
+class TagRepairer:
+    """Applies rules 4-5 (and the scheme conversion) to cleaned tags, sentence by sentence."""
+
+    def __init__(
+        self, report: RepairReport, scheme: Scheme, tagset: Tagset | None, keep_unknown: bool,
+        repair_iob: bool = True,
+    ):
+        self.report = report
+        self.repair_iob = repair_iob
+        self.scheme = scheme
+        self.tagset = tagset
+        self.keep_unknown = keep_unknown
+        report.scheme = scheme
+        report.kept_unknown = keep_unknown
+
+    def sentence(self, tags: list[str], lines: list[int]) -> list[str]:
+        out = []
+        for tag, line in zip(tags, lines):
+            tag = to_iob2_prefix(tag)
+            if tag != "O" and self.tagset is not None:
+                entity_type = split_tag(tag)[1]
+                if entity_type not in self.tagset:
+                    self.report.unknown_types[entity_type] += 1
+                    if not self.keep_unknown:
+                        self.report.add(UNKNOWN_TYPE, line)
+                        tag = "O"
+            out.append(tag)
+        if self.scheme in ("io", "iob1"):
+            self.report.conversions += len(fix_iob2(out))
+        elif self.repair_iob:
+            for i in fix_iob2(out):
+                self.report.add(I_AFTER_O, lines[i])
+        return out

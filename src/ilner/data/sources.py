@@ -1,0 +1,98 @@
+"""Turn what users type (``il-ner:*:test`` or file paths) into read, repaired corpora."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ilner.data import registry
+from ilner.data.corpus import Corpus
+from ilner.data.io import read_corpus
+from ilner.data.tagsets import Tagset, load_mapping, load_tagset
+from ilner.errors import TagsetError
+
+KNOWN_LANGUAGES = (
+    "hindi", "urdu", "odia", "telugu", "bengali", "marathi", "tamil", "gujarati", "kannada",
+    "malayalam", "punjabi", "assamese", "nepali", "sanskrit",
+)
+_SPLIT_WORDS = {"train": "train", "dev": "dev", "valid": "dev", "validation": "dev", "val": "dev", "test": "test"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file to read, with what is known about it."""
+
+    path: Path
+    name: str  # the address for registered files, the path otherwise
+    language: str | None
+    split: str | None
+    tagset: str
+    group: str  # files of one group (a dataset subset, or a folder) share train/dev/test
+
+
+def _guess(path: Path) -> tuple[str | None, str | None]:
+    words = re.split(r"[^a-z]+", path.name.lower())
+    language = next((w for w in words if w in KNOWN_LANGUAGES), None)
+    if language is None:
+        language = next((p.lower() for p in reversed(path.parts[:-1]) if p.lower() in KNOWN_LANGUAGES), None)
+    split = next((_SPLIT_WORDS[w] for w in reversed(words) if w in _SPLIT_WORDS), None)
+    return language, split
+
+
+def resolve(
+    spec: str, data_dir: str | Path | None = None, progress: Callable[[str], None] | None = None
+) -> list[Source]:
+    """The files a data argument stands for (registered files are located, or downloaded)."""
+    if registry.is_address(spec):
+        return [
+            Source(
+                registry.locate(f, data_dir, progress=progress), f.address, f.language,
+                "dev" if f.split == "validation" else f.split, f.tagset, f"{f.dataset}:{f.subset}",
+            )
+            for f in registry.match(spec)
+        ]
+    path = Path(spec)
+    language, split = _guess(path)
+    return [Source(path, spec, language, split, "il-ner", str(path.parent))]
+
+
+def load_corpora(
+    specs: Sequence[str],
+    *,
+    data_dir: str | Path | None = None,
+    tagset: str | Tagset | None = None,
+    mapping: str | None = None,
+    scheme: str = "auto",
+    keep_unknown: bool = False,
+    strict: bool = False,
+    repair_iob: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> list[tuple[Source, Corpus]]:
+    """Read every file the specs stand for.
+
+    ``tagset`` overrides each file's own (registered files know theirs; plain files default to
+    il-ner). ``mapping`` (a name or file) maps every corpus onto another tagset after reading.
+    """
+    mapper = load_mapping(mapping) if mapping else None
+    loaded = []
+    for spec in specs:
+        for source in resolve(spec, data_dir, progress):
+            own_tagset = tagset or (mapper.source if mapper else source.tagset)
+            corpus = read_corpus(
+                source.path, tagset=own_tagset, scheme=scheme, keep_unknown=keep_unknown,
+                strict=strict, repair_iob=repair_iob, language=source.language, split=source.split,
+            )
+            if mapper:
+                if corpus.tagset is not None and corpus.tagset.name != mapper.source:
+                    raise TagsetError(
+                        f"{source.name} is in tagset {corpus.tagset.name}, but mapping "
+                        f"{mapper.origin} maps from {mapper.source}"
+                    )
+                corpus.sentences = [
+                    replace(s, tags=tuple(mapper.map_tags(list(s.tags)))) for s in corpus.sentences
+                ]
+                corpus.tagset = load_tagset(mapper.target)
+            loaded.append((source, corpus))
+    return loaded

@@ -1,0 +1,12 @@
+"""Entity-level evaluation (precision, recall, F1) that matches seqeval, without torch."""
+
+from ilner.evaluation.metrics import (
+    PRF,
+    Scores,
+    align,
+    entity_scores,
+    evaluate_sentences,
+    exclude_seen,
+)
+
+__all__ = ["PRF", "Scores", "align", "entity_scores", "evaluate_sentences", "exclude_seen"]

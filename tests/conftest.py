@@ -1,0 +1,59 @@
+"""Shared fixtures: the dataset mirror (../shared/datasets) and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _mirror() -> Path | None:
+    candidate = Path(os.environ.get("ILNER_DATA_DIR") or REPO.parent / "shared" / "datasets")
+    return candidate if (candidate / "il-ner").is_dir() else None
+
+
+MIRROR = _mirror()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path_factory):
+    """Every test sees the mirror (if any) and an empty private cache, never ~/.cache."""
+    monkeypatch.setenv("ILNER_CACHE", str(tmp_path_factory.mktemp("cache")))
+    if MIRROR is not None:
+        monkeypatch.setenv("ILNER_DATA_DIR", str(MIRROR))
+
+
+@pytest.fixture
+def mirror() -> Path:
+    if MIRROR is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI needs the dataset mirror at ../shared/datasets (or ILNER_DATA_DIR)")
+        pytest.skip("dataset mirror not found (set ILNER_DATA_DIR)")
+    return MIRROR
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """Run ``ilner ARGS`` in-process through the real entry point; returns (exit code, stdout, stderr)."""
+    from ilner.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["ilner", *map(str, args)])
+        code = 0
+        try:
+            main()
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path

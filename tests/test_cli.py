@@ -1,0 +1,116 @@
+"""The command line, run in-process through the real entry point (error handling included)."""
+
+import json
+
+import pytest
+from conftest import write
+
+COMMANDS = [["data", "check"], ["data", "repair"], ["data", "stats"], ["data", "fetch"], ["data", "convert"], ["evaluate"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help_with_an_example(cli, command):
+    code, out, _ = cli(*command, "--help")
+    assert code == 0
+    assert "Example:" in out and "ilner " in out
+
+
+def test_check_il_ner_reports_repairs_per_file(cli, mirror, tmp_path):
+    code, out, _ = cli("data", "check", "il-ner:*:*", "--json", tmp_path / "check.json")
+    assert code == 0
+    assert "il-ner:telugu:test" in out and "12 file(s) usable after repair" in out
+    assert "Hindi-train.txt:213885: skipped malformed line 'O'" in out.replace("\n", "")
+    report = json.loads((tmp_path / "check.json").read_text())
+    files = {f["name"]: f for f in report["files"]}
+    assert sum(files["il-ner:telugu:test"]["entities"].values()) == 334
+    assert files["il-ner:telugu:test"]["repairs"]["dash-type"] == 163
+    assert files["il-ner:telugu:train"]["repairs"]["dash-type"] == 1026
+    odia_test = next(o for o in report["overlaps"] if o["source"].endswith("Odia-test.txt"))
+    assert 0.37 < odia_test["seen_share"] < 0.41
+
+
+def test_check_strict_fails_with_file_and_line(cli, mirror):
+    code, _, err = cli("data", "check", "il-ner:telugu:test", "--strict")
+    assert code == 1
+    assert "Telugu-test.txt:" in err and "[dash-type]" in err
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("empty.txt", b"", "is empty"),
+    ("blank.txt", b"\n\n\n", "has only blank lines"),
+    ("utf16.txt", "a\tO\n".encode("utf-16-le"), "UTF-16LE without a byte-order mark"),
+    ("binary.bin", bytes(range(256)), "binary file"),
+])
+def test_check_bad_files_exit_nonzero_without_traceback(cli, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    code, out, err = cli("data", "check", path)
+    assert code == 1
+    assert f"{name}" in err and message in err
+    assert "Traceback" not in out + err
+
+
+def test_evaluate_cli_json_and_token_mismatch(cli, tmp_path):
+    gold = write(tmp_path / "gold.txt", "राम\tB-NEP\nदिल्ली\tB-NEL\nगए\tO\n\n5\tB-NEN\nबजे\tI-NEN\n")
+    pred = write(tmp_path / "pred.txt", "राम\tB-NEP\nदिल्ली\tB-NEO\nगए\tO\n\n5\tO\nबजे\tI-NEN\n")
+    code, out, _ = cli("evaluate", gold, pred, "--json", tmp_path / "scores.json")
+    assert code == 0 and "micro" in out
+    scores = json.loads((tmp_path / "scores.json").read_text())
+    assert scores["scheme"] == "strict"
+    assert scores["micro"]["precision"] == pytest.approx(1 / 2)  # strict ignores the stray I-NEN
+    assert scores["conlleval"]["micro"]["precision"] == pytest.approx(1 / 3)
+    assert scores["per_type"]["NEL"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
+    assert set(scores) >= {"micro", "macro", "per_type", "scheme"}
+
+    wrong = write(tmp_path / "wrong.txt", "राम\tB-NEP\nमुंबई\tB-NEO\nगए\tO\n\n5\tO\nबजे\tI-NEN\n")
+    code, out, err = cli("evaluate", gold, wrong)
+    assert code == 2
+    assert "wrong.txt:2:" in err and "'मुंबई'" in err and "Traceback" not in err
+
+
+def test_evaluate_several_languages_with_exclude_seen(cli, mirror, tmp_path):
+    preds = tmp_path / "preds"
+    for language in ("Telugu", "Urdu"):
+        code, _, _ = cli("data", "repair", f"il-ner:{language.lower()}:test", preds / f"{language}-test.txt")
+        assert code == 0
+    code, out, _ = cli(
+        "evaluate", "il-ner:[tu][er]*:test", preds, "--exclude-seen", "il-ner:*:train", "--json", tmp_path / "s.json"
+    )
+    assert code == 0, out
+    scores = json.loads((tmp_path / "s.json").read_text())
+    assert set(scores["per_language"]) == {"telugu", "urdu"}
+    assert scores["micro"]["f1"] == 1.0
+    assert scores["unseen"]["excluded"] == 6  # 5 Telugu and 1 Urdu test sentences occur in train
+
+
+def test_convert_and_repair_round_trip(cli, mirror, tmp_path):
+    code, _, _ = cli("data", "convert", "il-ner:telugu:dev", tmp_path / "dev.jsonl", "--to", "jsonl")
+    assert code == 0
+    code, _, _ = cli("data", "convert", tmp_path / "dev.jsonl", tmp_path / "dev.bioes", "--to", "conll-bioes")
+    assert code == 0
+    assert "S-NEP" in (tmp_path / "dev.bioes").read_text(encoding="utf-8")
+    code, _, _ = cli("data", "repair", "il-ner:telugu:dev", tmp_path / "dev.txt")
+    assert code == 0
+    code, out, _ = cli("evaluate", tmp_path / "dev.bioes", tmp_path / "dev.txt")
+    assert code == 0 and "100.00" in out
+
+
+def test_stats_json(cli, mirror, tmp_path):
+    code, out, _ = cli("data", "stats", "il-ner:urdu:test", "--json", tmp_path / "stats.json")
+    assert code == 0 and "Arabic" in out
+    [stats] = json.loads((tmp_path / "stats.json").read_text())["files"]
+    assert stats["sentences"] == 1096 and stats["length_p99"] <= stats["length_max"]
+    assert max(stats["scripts"], key=stats["scripts"].get) == "Arabic"
+
+
+def test_fetch_offline_is_one_clear_error(cli, monkeypatch):
+    monkeypatch.setenv("ILNER_OFFLINE", "1")
+    monkeypatch.delenv("ILNER_DATA_DIR", raising=False)
+    code, _, err = cli("data", "stats", "il-ner:hindi:dev")
+    assert code == 2
+    assert "ilner data fetch il-ner" in err and "ILNER_DATA_DIR" in err and "Traceback" not in err
+
+
+def test_unknown_tagset_is_one_clear_error(cli, tmp_path):
+    code, _, err = cli("data", "stats", write(tmp_path / "a.txt", "a\tO\n"), "--tagset", "nope")
+    assert code == 2 and "unknown tagset 'nope'" in err

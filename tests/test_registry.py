@@ -1,0 +1,110 @@
+"""Dataset addresses, mirror lookup, checksum refusal, offline errors and real HTTP downloads."""
+
+import functools
+import http.server
+import shutil
+import threading
+
+import pytest
+
+from ilner.data import registry, resolve
+from ilner.errors import DatasetUnavailableError, IlnerError
+
+
+def test_addresses_and_wildcards():
+    assert [f.address for f in registry.match("il-ner:hindi:train")] == ["il-ner:hindi:train"]
+    assert {f.subset for f in registry.match("il-ner:*:test")} == {"hindi", "urdu", "odia", "telugu"}
+    assert len(registry.match("il-ner:*:*")) == 12
+    assert len(registry.match("il-ner")) == 12
+    with pytest.raises(IlnerError, match="unknown dataset 'ilner'"):
+        registry.match("ilner:hindi:train")
+    with pytest.raises(IlnerError, match="no file of il-ner matches 'il-ner:bengali:train'"):
+        registry.match("il-ner:bengali:train")
+    assert registry.is_address("hiner:original:validation")
+    assert not registry.is_address("data/Hindi-train.txt")
+
+
+def test_urls_are_pinned_to_commits():
+    data_file = registry.match("il-ner:telugu:test")[0]
+    assert data_file.url == (
+        "https://raw.githubusercontent.com/SankalpBahad/IL-NER/079e9184d819cf8114e989b0b9380b5ef4faa9e2/"
+        "Datasets/Telugu/Telugu-test.txt"
+    )
+    assert all(len(f.sha256) == 64 for f in registry.REGISTRY)
+
+
+def test_resolve_from_mirror(mirror):
+    [source] = resolve("il-ner:odia:dev")
+    assert source.path == mirror / "il-ner/Odia/Odia-dev.txt"
+    assert (source.language, source.split, source.tagset) == ("odia", "dev", "il-ner")
+    [hiner] = resolve("hiner:collapsed:validation")
+    assert (hiner.split, hiner.tagset) == ("dev", "hiner-collapsed")
+
+
+def test_plain_paths_guess_language_and_split(tmp_path):
+    [source] = resolve(str(tmp_path / "Telugu-test.txt"))
+    assert (source.language, source.split) == ("telugu", "test")
+
+
+def test_mirror_with_wrong_checksum_is_refused(mirror, tmp_path, monkeypatch):
+    fake = tmp_path / "il-ner/Telugu/Telugu-test.txt"
+    fake.parent.mkdir(parents=True)
+    shutil.copy(mirror / "il-ner/Telugu/Telugu-test.txt", fake)
+    with fake.open("a", encoding="utf-8") as handle:
+        handle.write("\nextra\tO\n")
+    monkeypatch.setenv("ILNER_DATA_DIR", str(tmp_path))
+    with pytest.raises(IlnerError, match="has sha256 .* expected 2daf1848"):
+        resolve("il-ner:telugu:test")
+
+
+def test_offline_without_mirror_names_both_ways_out(monkeypatch):
+    monkeypatch.delenv("ILNER_DATA_DIR", raising=False)
+    monkeypatch.setenv("ILNER_OFFLINE", "1")
+    with pytest.raises(DatasetUnavailableError) as error:
+        resolve("il-ner:telugu:test")
+    assert "ilner data fetch il-ner" in str(error.value) and "ILNER_DATA_DIR" in str(error.value)
+
+
+def test_failed_download_names_both_ways_out(monkeypatch):
+    monkeypatch.delenv("ILNER_DATA_DIR", raising=False)
+    monkeypatch.setattr(registry, "RAW_URL", "http://127.0.0.1:9/{repo}/{commit}/{path}")
+    with pytest.raises(DatasetUnavailableError, match="downloading .* failed.*ilner data fetch il-ner.*ILNER_DATA_DIR"):
+        resolve("il-ner:telugu:test")
+
+
+@pytest.fixture
+def upstream(mirror, tmp_path, monkeypatch):
+    """A local HTTP server laid out like raw.githubusercontent.com, serving the mirror's files."""
+    root = tmp_path / "upstream"
+    for data_file in registry.REGISTRY:
+        target = root / data_file.repo / data_file.commit / data_file.upstream_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(mirror / data_file.mirror_path, target)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(registry, "RAW_URL", f"http://127.0.0.1:{server.server_address[1]}/{{repo}}/{{commit}}/{{path}}")
+    monkeypatch.delenv("ILNER_DATA_DIR", raising=False)
+    yield root
+    server.shutdown()
+
+
+def test_fetch_downloads_verifies_and_caches(upstream):
+    results = registry.fetch("il-ner:telugu:*")
+    assert [how for _, _, how in results] == ["downloaded"] * 3
+    for data_file, path, _ in results:
+        assert path.is_relative_to(registry.cache_dir()) and registry.sha256_of(path) == data_file.sha256
+    assert [how for _, _, how in registry.fetch("il-ner:telugu:*")] == ["cached"] * 3
+    [source] = resolve("il-ner:telugu:dev")  # found in the cache now
+    assert source.path == registry.cache_dir() / "il-ner/Telugu/Telugu-dev.txt"
+
+
+def test_download_with_wrong_checksum_is_refused(upstream):
+    data_file = registry.match("il-ner:urdu:dev")[0]
+    served = upstream / data_file.repo / data_file.commit / data_file.upstream_path
+    served.write_text("tampered\tO\n", encoding="utf-8")
+    with pytest.raises(IlnerError, match="has sha256"):
+        registry.fetch("il-ner:urdu:dev")
+    assert not (registry.cache_dir() / data_file.mirror_path).exists()
+    assert not list(registry.cache_dir().rglob("*.part"))
