@@ -12,15 +12,16 @@ export ILNER_DATA_DIR
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[train,dev]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[train,dev,roman]'
 	touch $@
 
 install: $(VENV)/.installed
 
-# Main job: check and describe IL-NER (every repair, leakage between splits, statistics).
+# Main job: check IL-NER, then train one model for all four languages on the CPU (from scratch,
+# no downloads) and print dev/test strict F1 per language and per type.
 run: install
 	$(BIN)/ilner data check 'il-ner:*:*'
-	$(BIN)/ilner data stats 'il-ner:*:*'
+	$(BIN)/ilner train --config configs/cpu-joint.yaml
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -42,9 +42,13 @@ def _guess(path: Path) -> tuple[str | None, str | None]:
 
 
 def resolve(
-    spec: str, data_dir: str | Path | None = None, progress: Callable[[str], None] | None = None
+    spec: str, data_dir: str | Path | None = None, progress: Callable[[str], None] | None = None,
+    plain_tagset: str = "il-ner",
 ) -> list[Source]:
-    """The files a data argument stands for (registered files are located, or downloaded)."""
+    """The files a data argument stands for (registered files are located, or downloaded).
+
+    Registered files know their tagset; plain files are taken to be in ``plain_tagset``.
+    """
     if registry.is_address(spec):
         return [
             Source(
@@ -55,7 +59,7 @@ def resolve(
         ]
     path = Path(spec)
     language, split = _guess(path)
-    return [Source(path, spec, language, split, "il-ner", str(path.parent))]
+    return [Source(path, spec, language, split, plain_tagset, str(path.parent))]
 
 
 def load_corpora(
@@ -68,6 +72,7 @@ def load_corpora(
     keep_unknown: bool = False,
     strict: bool = False,
     repair_iob: bool = True,
+    plain_tagset: str = "il-ner",
     progress: Callable[[str], None] | None = None,
 ) -> list[tuple[Source, Corpus]]:
     """Read every file the specs stand for.
@@ -78,7 +83,7 @@ def load_corpora(
     mapper = load_mapping(mapping) if mapping else None
     loaded = []
     for spec in specs:
-        for source in resolve(spec, data_dir, progress):
+        for source in resolve(spec, data_dir, progress, plain_tagset):
             own_tagset = tagset or (mapper.source if mapper else source.tagset)
             corpus = read_corpus(
                 source.path, tagset=own_tagset, scheme=scheme, keep_unknown=keep_unknown,

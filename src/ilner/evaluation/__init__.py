@@ -5,8 +5,9 @@ from ilner.evaluation.metrics import (
     Scores,
     align,
     entity_scores,
+    evaluate_by_language,
     evaluate_sentences,
     exclude_seen,
 )
 
-__all__ = ["PRF", "Scores", "align", "entity_scores", "evaluate_sentences", "exclude_seen"]
+__all__ = ["PRF", "Scores", "align", "entity_scores", "evaluate_by_language", "evaluate_sentences", "exclude_seen"]

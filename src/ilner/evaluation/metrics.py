@@ -133,3 +133,19 @@ def evaluate_sentences(
     align(gold, predicted)
     scores = entity_scores((s.tags for s in gold), (s.tags for s in predicted), scheme)
     return replace(scores, sentences=len(gold))
+
+
+def evaluate_by_language(gold: Sequence[Sentence], predicted: Sequence[Sentence]) -> dict[str, dict[str, Scores]]:
+    """Strict and conlleval scores overall (key ``"all"``) and, with several languages, per language."""
+    align(gold, predicted)
+
+    def both(g: Sequence[Sentence], p: Sequence[Sentence]) -> dict[str, Scores]:
+        return {scheme: evaluate_sentences(g, p, scheme) for scheme in CHUNK_MODES}
+
+    result = {"all": both(gold, predicted)}
+    languages = list(dict.fromkeys(s.language or "unknown" for s in gold))
+    if len(languages) > 1:
+        for language in languages:
+            pairs = [(g, p) for g, p in zip(gold, predicted) if (g.language or "unknown") == language]
+            result[language] = both([g for g, _ in pairs], [p for _, p in pairs])
+    return result

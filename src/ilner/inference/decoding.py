@@ -1,0 +1,62 @@
+"""Turning per-word label scores into tags: argmax, or Viterbi restricted to valid IOB2.
+
+A token classifier scores each word on its own, so argmax can output ``O I-NEP``, which strict
+evaluation discards. Viterbi over log-probabilities with the IOB2 transitions (``I-X`` only after
+``B-X`` or ``I-X``, never first) returns the best *valid* sequence at negligible cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from ilner.data.schemes import split_tag
+
+DECODERS = ("viterbi", "argmax")
+
+
+@lru_cache(maxsize=32)
+def iob2_constraints(labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(allowed[prev, next], allowed_start[label]) as boolean arrays for IOB2 labels."""
+    n = len(labels)
+    parts = [split_tag(label) for label in labels]
+    allowed = np.ones((n, n), dtype=bool)
+    start = np.ones(n, dtype=bool)
+    for j, (prefix, entity_type) in enumerate(parts):
+        if prefix == "I":
+            start[j] = False
+            for i, (prev_prefix, prev_type) in enumerate(parts):
+                allowed[i, j] = prev_prefix in ("B", "I") and prev_type == entity_type
+    return allowed, start
+
+
+def viterbi(log_probs: np.ndarray, labels: Sequence[str]) -> list[int]:
+    """Best label ids for (words x labels) log-probabilities under IOB2 constraints."""
+    n_words = log_probs.shape[0]
+    if n_words == 0:
+        return []
+    allowed, start = iob2_constraints(tuple(labels))
+    penalty = np.where(allowed, 0.0, -np.inf)
+    score = np.where(start, log_probs[0], -np.inf)
+    back = np.zeros((n_words, len(labels)), dtype=np.int64)
+    for t in range(1, n_words):
+        candidates = score[:, None] + penalty  # prev x next
+        back[t] = candidates.argmax(axis=0)
+        score = candidates.max(axis=0) + log_probs[t]
+    path = [int(score.argmax())]
+    for t in range(n_words - 1, 0, -1):
+        path.append(int(back[t, path[-1]]))
+    return path[::-1]
+
+
+def decode(log_probs: np.ndarray, labels: Sequence[str], method: str = "viterbi") -> list[str]:
+    """Tags for one sentence."""
+    if method == "argmax":
+        ids = log_probs.argmax(axis=-1).tolist()
+    elif method == "viterbi":
+        ids = viterbi(log_probs, labels)
+    else:
+        raise ValueError(f"decoding must be one of {', '.join(DECODERS)}, not {method!r}")
+    return [labels[i] for i in ids]

@@ -1,0 +1,1 @@
+"""Models: loading any Hugging Face encoder for token classification, safely, or building one from scratch."""

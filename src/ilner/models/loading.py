@@ -1,0 +1,128 @@
+"""Load a token classifier for a tagset from any checkpoint, never silently reusing a wrong head.
+
+transformers reuses a checkpoint's classifier whenever the label *count* matches, even if the
+labels differ (O/B-PERSON/... read as O/B-NEP/...). ilner compares label names instead:
+
+- a checkpoint trained for exactly these labels is loaded as it is;
+- one trained for the same labels in another order gets its classifier rows reordered;
+- one trained for other labels needs a tagset mapping (e.g. ``hiner-original_to_il-ner``): rows
+  of labels the mapping matches are carried over, the others start fresh, and the report says
+  which; without a mapping it is an error;
+- a plain encoder (no token-classification head) gets a fresh head.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ilner.data.schemes import split_tag
+from ilner.data.tagsets import TagMapping
+from ilner.errors import IlnerError
+
+
+@dataclass
+class HeadInit:
+    """How the classification head was initialised: label -> source labels whose rows it took."""
+
+    checkpoint_labels: list[str] | None
+    carried: dict[str, list[str]] = field(default_factory=dict)
+    fresh: list[str] = field(default_factory=list)
+    how: str = "fresh"  # fresh | same | reordered | mapped
+
+    def to_dict(self) -> dict:
+        return {"how": self.how, "carried": self.carried, "fresh": self.fresh}
+
+
+def quiet_transformers() -> None:
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
+def checkpoint_labels(name_or_path: str) -> list[str] | None:
+    """The labels of a token-classification checkpoint, or None for a plain encoder."""
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(name_or_path)
+    except OSError as error:
+        raise IlnerError(
+            f"cannot load model {name_or_path!r}: {error}. Give a local model directory, or a Hugging Face "
+            "model id while online (xlm-roberta-base, google/muril-base-cased, ai4bharat/IndicBERTv2-MLM-only)"
+        ) from None
+    architectures = config.architectures or []
+    if not any(a.endswith("ForTokenClassification") for a in architectures):
+        return None
+    return [config.id2label[i] for i in sorted(config.id2label)]
+
+
+def _row_sources(labels: Sequence[str], old: Sequence[str], mapping: TagMapping | None) -> dict[str, list[str]]:
+    """For each new label, the checkpoint labels whose classifier rows it should take."""
+    sources: dict[str, list[str]] = {}
+    for new in labels:
+        if new in old and mapping is None:
+            sources[new] = [new]
+            continue
+        if mapping is None:
+            continue
+        prefix, new_type = split_tag(new)
+        matches = []
+        for label in old:
+            old_prefix, old_type = split_tag(label)
+            if label == "O" and new == "O":
+                matches.append(label)
+            elif old_prefix == prefix and old_type and mapping.map_type(old_type) == new_type:
+                matches.append(label)
+        if matches:
+            sources[new] = matches
+    return sources
+
+
+def load_token_classifier(
+    name_or_path: str, labels: Sequence[str], mapping: TagMapping | None = None
+) -> tuple[object, object, HeadInit]:
+    """(model, tokenizer, HeadInit) for ``labels``; see the module docstring for the rules."""
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    quiet_transformers()
+    labels = list(labels)
+    old = checkpoint_labels(name_or_path)
+    id2label = dict(enumerate(labels))
+    label2id = {label: i for i, label in enumerate(labels)}
+    tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+    if old == labels:
+        model = AutoModelForTokenClassification.from_pretrained(name_or_path)
+        return model, tokenizer, HeadInit(old, {label: [label] for label in labels}, [], "same")
+    if old is not None and mapping is None and sorted(old) != sorted(labels):
+        raise IlnerError(
+            f"{name_or_path} was trained for the labels {', '.join(old)}, but the data has "
+            f"{', '.join(labels)}. Set init_mapping to a tagset mapping (e.g. hiner-original_to_il-ner) "
+            "to carry matching classifier rows over, or train from a plain encoder."
+        )
+    logging.getLogger("transformers.modeling_utils").setLevel(logging.ERROR)
+    model = AutoModelForTokenClassification.from_pretrained(
+        name_or_path, id2label=id2label, label2id=label2id, ignore_mismatched_sizes=True
+    )
+    if old is None:
+        return model, tokenizer, HeadInit(None, {}, labels, "fresh")
+    source = AutoModelForTokenClassification.from_pretrained(name_or_path)
+    old_head, new_head = _classifier(source, name_or_path), _classifier(model, name_or_path)
+    sources = _row_sources(labels, old, mapping)
+    with torch.no_grad():
+        for new, olds in sources.items():
+            rows = [old.index(label) for label in olds]
+            new_head.weight[label2id[new]] = old_head.weight[rows].mean(dim=0)
+            new_head.bias[label2id[new]] = old_head.bias[rows].mean(dim=0)
+    fresh = [label for label in labels if label not in sources]
+    return model, tokenizer, HeadInit(old, sources, fresh, "reordered" if mapping is None else "mapped")
+
+
+def _classifier(model, name: str):
+    head = getattr(model, "classifier", None)
+    if getattr(head, "weight", None) is None or getattr(head, "bias", None) is None:
+        raise IlnerError(f"{name}: cannot find the token-classification head (model.classifier)")
+    return head

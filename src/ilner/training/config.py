@@ -1,0 +1,210 @@
+"""Training configuration: a YAML file plus ``--set key=value`` overrides, validated up front.
+
+Defaults follow the paper (xlm-roberta-base, AdamW lr 5e-5, linear schedule with warmup, 10
+epochs, first-sub-word labels, model selection on dev strict F1). Unknown keys and values of the
+wrong type are errors that name the key, before any data is read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ilner.errors import IlnerError
+
+STRATEGIES = ("single", "cross-lingual", "progressive")
+
+
+@dataclass
+class ScratchConfig:
+    """Encoder built from scratch when ``model: scratch`` (tokenizer trained on the training text)."""
+
+    vocab_size: int = 8000
+    hidden_size: int = 256
+    num_layers: int = 4
+    num_heads: int = 4
+    intermediate_size: int = 1024
+    dropout: float = 0.1
+
+
+@dataclass
+class Stage:
+    """One stage of progressive transfer; unset fields fall back to the top-level values."""
+
+    name: str = ""
+    train: list[str] = field(default_factory=list)
+    dev: list[str] = field(default_factory=list)
+    epochs: int | None = None
+    learning_rate: float | None = None
+
+
+@dataclass
+class TrainConfig:
+    description: str = ""
+    # Model: a Hugging Face id, a local directory, or "scratch".
+    model: str = "xlm-roberta-base"
+    scratch: ScratchConfig = field(default_factory=ScratchConfig)
+    tagset: str = "il-ner"
+    init_mapping: str | None = None  # tagset mapping from the checkpoint's labels (NER-model init)
+    data_mapping: str | None = None  # tagset mapping applied to all data when read
+    # Data: dataset addresses or files. "{language}" is filled in per language (cross-lingual).
+    train: list[str] = field(default_factory=lambda: ["il-ner:hindi:train"])
+    dev: list[str] = field(default_factory=lambda: ["il-ner:hindi:dev"])
+    test: list[str] = field(default_factory=lambda: ["il-ner:hindi:test"])
+    data_dir: str | None = None
+    max_train_sentences: int | None = None  # per training file; None = all
+    # Strategy.
+    strategy: str = "single"
+    languages: list[str] = field(default_factory=list)  # cross-lingual: source languages
+    stages: list[Stage] = field(default_factory=list)  # progressive
+    sampling_temperature: float | None = None  # multilingual: sample languages by n^(1/T) per epoch
+    script: str = "native"  # native | devanagari | roman
+    vocab_augmentation: int = 0  # add the K most frequent much-split training words as tokens
+    # Optimisation.
+    epochs: int = 10
+    learning_rate: float = 5e-5
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    batch_size: int = 16
+    gradient_accumulation_steps: int = 1
+    max_grad_norm: float = 1.0
+    max_length: int = 512  # sub-word window, special tokens included
+    window_overlap: int = 128
+    mixed_precision: str = "auto"  # auto (bf16/fp16 on GPU, none on CPU) | no | bf16 | fp16
+    seed: int = 42
+    # Evaluation and output.
+    decoding: str = "viterbi"
+    eval_batch_size: int = 64
+    output_dir: str = "runs/model"
+    save_every_steps: int = 0  # also checkpoint every N optimizer steps (0: at epoch ends only)
+    keep_unknown: bool = False
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _coerce(value: Any, annotation: Any, key: str) -> Any:
+    """Check (and gently convert) a value to a field's annotated type."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(annotation)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _coerce(value, option, key)
+            except IlnerError as error:
+                errors.append(str(error))
+        raise IlnerError(errors[0])
+    if origin is list:
+        (item_type,) = typing.get_args(annotation)
+        if isinstance(value, (str, dict)) or not isinstance(value, list):
+            value = [value]
+        return [_coerce(v, item_type, f"{key}[{i}]") for i, v in enumerate(value)]
+    if dataclasses.is_dataclass(annotation):
+        if isinstance(value, annotation):
+            return value
+        if not isinstance(value, dict):
+            raise IlnerError(f"config key {key!r} must be a mapping, got {value!r}")
+        return _build(annotation, value, prefix=f"{key}.")
+    if annotation is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if annotation is float and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    if annotation is int and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(annotation, type) and isinstance(value, annotation) and not (annotation is int and isinstance(value, bool)):
+        return value
+    raise IlnerError(f"config key {key!r} must be {getattr(annotation, '__name__', annotation)}, got {value!r}")
+
+
+def _build(cls: type, values: dict, prefix: str = ""):
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = [k for k in values if k not in names]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], names, n=1)
+        hint = f"; did you mean {prefix}{close[0]}?" if close else f"; valid keys: {', '.join(names)}"
+        raise IlnerError(f"unknown config key '{prefix}{unknown[0]}'{hint}")
+    return cls(**{k: _coerce(v, hints[k], prefix + k) for k, v in values.items()})
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``a.b=value`` -> (["a", "b"], value parsed as YAML: numbers, lists, null...)."""
+    if "=" not in text:
+        raise IlnerError(f"--set expects key=value, got {text!r}")
+    key, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as error:
+        if raw.lstrip().startswith(("[", "{")):
+            raise IlnerError(
+                f"--set {text}: the value is not valid YAML ({error.problem}); quote items that hold "
+                "{ } : or , e.g. train='[\"data/{language}-train.txt\"]'"
+            ) from None
+        value = raw  # a plain string such as a description with a colon
+    return key.strip().split("."), value
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> TrainConfig:
+    """Defaults, then the YAML file, then each ``key=value`` override (dots for nested keys)."""
+    values: dict = {}
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except OSError as error:
+            raise IlnerError(f"cannot read config {path}: {error.strerror}") from None
+        except yaml.YAMLError as error:
+            raise IlnerError(f"config {path} is not valid YAML: {error}") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise IlnerError(f"config {path} must be a mapping of keys to values")
+        values = loaded or {}
+    for override in overrides:
+        keys, value = parse_override(override)
+        target = values
+        for key in keys[:-1]:
+            target = target.setdefault(key, {})
+            if not isinstance(target, dict):
+                raise IlnerError(f"--set {override}: {key} is not a mapping")
+        target[keys[-1]] = value
+    config = _build(TrainConfig, values)
+    _validate(config)
+    return config
+
+
+def _validate(config: TrainConfig) -> None:
+    from ilner.inference.decoding import DECODERS
+    from ilner.text.transliterate import SCRIPT_TRANSFORMS
+
+    choices = {
+        "strategy": STRATEGIES, "script": SCRIPT_TRANSFORMS, "decoding": DECODERS,
+        "mixed_precision": ("auto", "no", "bf16", "fp16"),
+    }
+    for key, allowed in choices.items():
+        if getattr(config, key) not in allowed:
+            raise IlnerError(f"config key {key!r} must be one of {', '.join(allowed)}, got {getattr(config, key)!r}")
+    positive = ("epochs", "batch_size", "gradient_accumulation_steps", "max_length", "eval_batch_size")
+    for key in positive:
+        if getattr(config, key) <= 0:
+            raise IlnerError(f"config key {key!r} must be positive")
+    if not config.learning_rate > 0:
+        raise IlnerError("config key 'learning_rate' must be positive")
+    if config.strategy == "progressive" and not config.stages:
+        raise IlnerError("strategy 'progressive' needs 'stages': a list of {train: [...], dev: [...]}")
+    if config.strategy == "cross-lingual" and not config.languages:
+        raise IlnerError("strategy 'cross-lingual' needs 'languages' (train/dev use '{language}')")
+    if config.sampling_temperature is not None and config.sampling_temperature <= 0:
+        raise IlnerError("config key 'sampling_temperature' must be positive")

@@ -1,0 +1,83 @@
+"""Strategies built from single runs: one model, a cross-lingual matrix, progressive transfer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from ilner.data.files import atomic_write_text
+from ilner.training.config import TrainConfig
+from ilner.training.trainer import Log, RunResult, run_training
+
+
+def _fill(specs: list[str], language: str) -> list[str]:
+    return [spec.replace("{language}", language) for spec in specs]
+
+
+def _finished(output_dir: Path) -> bool:
+    return (output_dir / "ilner.json").exists() and (output_dir / "config.json").exists()
+
+
+def run_experiment(config: TrainConfig, *, resume: bool = False, log: Log = print) -> list[RunResult]:
+    """Run the config's strategy; returns the runs in order (their models are in their output dirs)."""
+    if config.strategy == "single":
+        return [run_training(config, resume=resume, log=log)]
+    if config.strategy == "cross-lingual":
+        return cross_lingual(config, resume=resume, log=log)
+    return progressive(config, resume=resume, log=log)
+
+
+def cross_lingual(config: TrainConfig, *, resume: bool = False, log: Log = print) -> list[RunResult]:
+    """Train on each language A (its own dev selects the model) and test on every test set.
+
+    Writes ``matrix.md`` and ``matrix.json``: rows are training languages, columns test languages,
+    cells strict micro F1.
+    """
+    root = Path(config.output_dir)
+    results = []
+    for language in config.languages:
+        run = replace(
+            config, strategy="single", train=_fill(config.train, language), dev=_fill(config.dev, language),
+            output_dir=str(root / language),
+        )
+        log(f"== cross-lingual: training on {language}")
+        results.append(run_training(run, resume=resume, log=log))
+    matrix = {
+        language: {group: scores["strict"].micro.f1 for group, scores in (result.test or {}).items()}
+        for language, result in zip(config.languages, results)
+    }
+    columns = list(dict.fromkeys(k for row in matrix.values() for k in row if k != "all")) or ["all"]
+    lines = ["| train \\ test | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for language, row in matrix.items():
+        lines.append(f"| {language} | " + " | ".join(f"{100 * row.get(c, float('nan')):.2f}" for c in columns) + " |")
+    atomic_write_text(root / "matrix.md", "Strict micro F1 (%) on each test set\n\n" + "\n".join(lines) + "\n")
+    atomic_write_text(root / "matrix.json", json.dumps(matrix, indent=2) + "\n")
+    log("\n".join(lines))
+    return results
+
+
+def progressive(config: TrainConfig, *, resume: bool = False, log: Log = print) -> list[RunResult]:
+    """Train stage after stage, each starting from the previous stage's best model."""
+    root = Path(config.output_dir)
+    results: list[RunResult] = []
+    previous: str | None = None
+    summary = []
+    for number, stage in enumerate(config.stages, start=1):
+        name = stage.name or "+".join(s.split(":")[1] if s.count(":") == 2 else Path(s).stem for s in stage.train)
+        run = replace(
+            config, strategy="single", stages=[], train=stage.train, dev=stage.dev or config.dev,
+            epochs=stage.epochs or config.epochs, learning_rate=stage.learning_rate or config.learning_rate,
+            output_dir=str(root / f"stage-{number}-{name}"),
+        )
+        if resume and _finished(Path(run.output_dir)):
+            log(f"== stage {number} ({name}) already finished; continuing from it")
+        else:
+            log(f"== stage {number}: {name}" + (f", starting from {previous}" if previous else ""))
+            results.append(run_training(run, resume=resume, init_from=previous, log=log))
+            if results[-1].test:
+                summary.append({"stage": number, "name": name,
+                                **{g: s["strict"].micro.f1 for g, s in results[-1].test.items()}})
+        previous = run.output_dir
+    atomic_write_text(root / "stages.json", json.dumps(summary, indent=2) + "\n")
+    return results

@@ -1,0 +1,53 @@
+"""A model card (README.md) from a run's ``ilner.json``: what was trained, on what, and how well."""
+
+from __future__ import annotations
+
+LANGUAGE_CODES = {"hindi": "hi", "urdu": "ur", "odia": "or", "telugu": "te", "bengali": "bn", "marathi": "mr",
+                  "tamil": "ta", "gujarati": "gu", "kannada": "kn", "malayalam": "ml", "punjabi": "pa"}
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.2f}"
+
+
+def results_table(scores: dict) -> str:
+    """Markdown: one row per language (and all), strict micro F1, conlleval F1, and per-type strict F1."""
+    types = sorted({t for group in scores.values() for t in group["strict"]["per_type"]})
+    header = "| | strict F1 | conlleval F1 | " + " | ".join(types) + " |"
+    lines = [header, "|---" * (3 + len(types)) + "|"]
+    for group, by_scheme in scores.items():
+        per_type = by_scheme["strict"]["per_type"]
+        cells = [_pct(per_type[t]["f1"]) if t in per_type else "–" for t in types]
+        lines.append(f"| {group} | {_pct(by_scheme['strict']['micro']['f1'])} | "
+                     f"{_pct(by_scheme['conlleval']['micro']['f1'])} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def model_card(meta: dict) -> str:
+    config = meta["config"]
+    languages = meta["languages"]
+    codes = [LANGUAGE_CODES.get(lang, lang) for lang in languages]
+    front = ["---", "library_name: transformers", "pipeline_tag: token-classification", "tags: [ner, ilner]"]
+    if codes:
+        front.append(f"language: [{', '.join(codes)}]")
+    front.append("---")
+    parts = [
+        "\n".join(front),
+        f"# ilner NER model ({', '.join(languages) or 'unknown languages'})",
+        config.get("description") or "",
+        f"Trained with [ilner](https://github.com/) {meta['ilner_version']} from `{config['model']}` on "
+        f"{', '.join(f'`{t}`' for t in config['train'])}; tagset `{meta['tagset']}` ({len(meta['labels'])} labels), "
+        f"script `{meta['script']}`, {config['epochs']} epochs at lr {config['learning_rate']}, "
+        f"best dev epoch {meta['best_epoch']}, {meta['train_seconds']} s of training.",
+    ]
+    for split in ("test", "dev"):
+        if split in meta["scores"]:
+            parts.append(f"## {split.capitalize()} results (entity-level F1, %)\n\n{results_table(meta['scores'][split])}")
+    parts.append(
+        "## Use\n\n```python\nfrom transformers import AutoModelForTokenClassification, AutoTokenizer\n"
+        "model = AutoModelForTokenClassification.from_pretrained(PATH)\n```\n\n"
+        "Or with ilner, which applies the script transform and IOB2-constrained decoding recorded in "
+        "`ilner.json`:\n\n```bash\nilner evaluate GOLD PREDICTIONS\n```"
+    )
+    return "\n\n".join(p for p in parts if p) + "\n"
+

@@ -1,0 +1,429 @@
+"""Fine-tune a token classifier on NER corpora: the whole flow, top to bottom.
+
+1. read and check the data (repairs as ``ilner data check`` reports them);
+2. load the model for the tagset (safely: see ilner.models.loading), or build one from scratch;
+3. optionally add vocabulary; encode words into overlapping windows (nothing truncated);
+4. train with AdamW and a linear schedule, through Accelerate (CPU, GPU, several processes);
+5. after each epoch score dev (strict F1 selects the model) and checkpoint atomically;
+6. score test with the best weights and write a Hugging Face model directory with ``ilner.json``
+   and a model card.
+
+A run killed at any point continues with ``resume=True`` from its last checkpoint and ends with
+the same weights as an uninterrupted run: batch order depends only on (seed, epoch), and the
+checkpoint holds the model, optimizer, scheduler and random states.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ilner import __version__
+from ilner.data.corpus import Sentence
+from ilner.data.sources import load_corpora
+from ilner.data.tagsets import load_mapping, load_tagset
+from ilner.errors import IlnerError
+from ilner.evaluation.metrics import Scores, evaluate_by_language
+from ilner.inference.predictor import SentenceTagger
+from ilner.models.encoding import Window, WordEncoder, model_input, window_labels
+from ilner.models.loading import HeadInit, load_token_classifier, quiet_transformers
+from ilner.text.transliterate import get_transform
+from ilner.training.config import TrainConfig
+from ilner.training.output import write_model_dir
+from ilner.training.progress import Progress
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class TrainerState:
+    """Where training stands; saved with every checkpoint."""
+
+    epoch: int = 0  # completed epochs
+    batch: int = 0  # batches of the current epoch already trained (this process's share)
+    step: int = 0  # optimizer steps
+    best_f1: float = -1.0
+    best_epoch: int | None = None
+    history: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    output_dir: Path
+    dev: dict[str, dict[str, Scores]] | None
+    test: dict[str, dict[str, Scores]] | None
+    seconds: float
+    head: dict
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+def read_split(config: TrainConfig, specs: Sequence[str], log: Log, limit: int | None = None) -> list[Sentence]:
+    """Sentences of all files of one split, in the config's tagset (mapped if asked)."""
+    sentences: list[Sentence] = []
+    tagset = load_tagset(config.tagset)
+    for source, corpus in load_corpora(
+        specs, data_dir=config.data_dir, mapping=config.data_mapping, keep_unknown=config.keep_unknown,
+        plain_tagset=config.tagset, progress=log,
+    ):
+        if corpus.tagset is not None and corpus.tagset.name != tagset.name:
+            raise IlnerError(
+                f"{source.name} is in tagset {corpus.tagset.name}, but the model is trained for {tagset.name}; "
+                f"set data_mapping (e.g. {corpus.tagset.name}_to_{tagset.name}) or tagset: {corpus.tagset.name}"
+            )
+        if corpus.report.total:
+            repairs = ", ".join(f"{rule} {n}" for rule, n in corpus.report.counts.items())
+            log(f"{source.name}: {len(corpus)} sentences; repaired: {repairs}")
+        sentences.extend(corpus.sentences[:limit] if limit else corpus.sentences)
+    return sentences
+
+
+def epoch_batches(
+    windows: Sequence[Window], languages: Sequence[str], epoch: int, config: TrainConfig
+) -> list[list[int]]:
+    """This epoch's batches of window indices: length-grouped, shuffled, from (seed, epoch) only.
+
+    With ``sampling_temperature`` T, windows are first resampled so that language i is drawn with
+    probability proportional to n_i^(1/T) (T=1: as is; larger T: closer to uniform).
+    """
+    rng = np.random.default_rng([config.seed, epoch])
+    indices = np.arange(len(windows))
+    if config.sampling_temperature and len(set(languages)) > 1:
+        by_language: dict[str, np.ndarray] = {}
+        for language in dict.fromkeys(languages):
+            by_language[language] = np.array([i for i, lang in enumerate(languages) if lang == language])
+        sizes = np.array([len(v) for v in by_language.values()], dtype=float)
+        weights = sizes ** (1.0 / config.sampling_temperature)
+        counts = np.round(len(windows) * weights / weights.sum()).astype(int)
+        indices = np.concatenate([
+            rng.choice(members, size=count, replace=count > len(members))
+            for members, count in zip(by_language.values(), counts)
+        ])
+    indices = rng.permutation(indices)
+    # Sort chunks of 50 batches by length, so that padding is small but batches stay random.
+    chunk = config.batch_size * 50
+    batches = []
+    for begin in range(0, len(indices), chunk):
+        part = sorted(indices[begin:begin + chunk].tolist(), key=lambda i: len(windows[i]))
+        batches += [part[i:i + config.batch_size] for i in range(0, len(part), config.batch_size)]
+    order = rng.permutation(len(batches))
+    return [batches[i] for i in order]
+
+
+# ---------------------------------------------------------------------------------------------
+# Model
+
+
+def _accelerator(config: TrainConfig):
+    import torch
+    from accelerate import Accelerator
+
+    precision = config.mixed_precision
+    if precision == "auto":
+        if torch.cuda.is_available():
+            precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        else:
+            precision = "no"
+    multi_cpu = not torch.cuda.is_available() and int(os.environ.get("WORLD_SIZE", "1")) > 1
+    accelerator = Accelerator(mixed_precision=precision, cpu=multi_cpu or not torch.cuda.is_available())
+    if accelerator.num_processes != int(os.environ.get("WORLD_SIZE", "1")):
+        raise IlnerError(
+            "the launcher started several processes that do not form one group; on CPU use "
+            "`accelerate launch --multi_gpu --num_processes N -m ilner train ...` with ACCELERATE_USE_CPU=true"
+        )
+    return accelerator
+
+
+def prepare_model(
+    config: TrainConfig, labels: list[str], train: list[Sentence], init_dir: Path, log: Log, init_from: str | None
+) -> tuple[object, object, HeadInit, list[str]]:
+    """Build or load the model and tokenizer for ``labels``; save them as the run's starting point."""
+    from ilner.models.scratch import ScratchSpec, build_scratch_model
+    from ilner.models.vocabulary import augment_vocabulary
+
+    source = init_from or config.model
+    mapping = load_mapping(config.init_mapping) if config.init_mapping and not init_from else None
+    if source == "scratch":
+        spec = ScratchSpec(**asdict(config.scratch), max_positions=config.max_length)
+        log(f"building a {spec.num_layers}-layer, {spec.hidden_size}-wide encoder and a "
+            f"{spec.vocab_size}-piece tokenizer from the training text")
+        scratch_dir = init_dir.with_name("scratch")
+        shutil.rmtree(scratch_dir, ignore_errors=True)
+        transform = get_transform(config.script)
+        texts = (" ".join(model_input(w, transform) for w in s.tokens) for s in train)
+        build_scratch_model(scratch_dir, texts, spec=spec, seed=config.seed)
+        source = str(scratch_dir)
+    model, tokenizer, head = load_token_classifier(source, labels, mapping)
+    if head.how == "mapped":
+        log(f"classifier rows carried over from {source}: "
+            + ", ".join(f"{new}<-{'+'.join(old)}" for new, old in head.carried.items())
+            + f"; fresh: {', '.join(head.fresh) or 'none'}")
+    added: list[str] = []
+    if config.vocab_augmentation:
+        transform = get_transform(config.script)
+        added = augment_vocabulary(tokenizer, model, (w for s in train for w in s.tokens),
+                                   config.vocab_augmentation, transform=transform)
+        log(f"vocabulary augmentation: added {len(added)} words, e.g. {', '.join(added[:8])}")
+    tmp = init_dir.with_name(init_dir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    (tmp / "head.json").write_text(json.dumps({"head": head.to_dict(), "added_tokens": added}), encoding="utf-8")
+    shutil.rmtree(init_dir, ignore_errors=True)
+    os.replace(tmp, init_dir)
+    return model, tokenizer, head, added
+
+
+def load_prepared(init_dir: Path, labels: list[str]) -> tuple[object, object, HeadInit, list[str]]:
+    """The starting model saved by ``prepare_model`` (used when resuming)."""
+    model, tokenizer, _ = load_token_classifier(str(init_dir), labels)
+    saved = json.loads((init_dir / "head.json").read_text(encoding="utf-8"))
+    head = HeadInit(None, saved["head"]["carried"], saved["head"]["fresh"], saved["head"]["how"])
+    return model, tokenizer, head, saved["added_tokens"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Checkpoints
+
+
+class Checkpoints:
+    """``checkpoints/last`` (full training state) and ``checkpoints/best`` (weights), both atomic."""
+
+    def __init__(self, output_dir: Path):
+        self.root = output_dir / "checkpoints"
+        self.init = self.root / "init"
+        self.last = self.root / "last"
+        self.best = self.root / "best.safetensors"
+
+    def save(self, accelerator, state: TrainerState) -> None:
+        tmp = self.root / "last.tmp"
+        if accelerator.is_main_process:
+            shutil.rmtree(tmp, ignore_errors=True)
+        accelerator.wait_for_everyone()
+        accelerator.save_state(str(tmp))
+        accelerator.wait_for_everyone()
+        if accelerator.is_main_process:
+            (tmp / "trainer_state.json").write_text(json.dumps(asdict(state)), encoding="utf-8")
+            old = self.root / "last.old"
+            shutil.rmtree(old, ignore_errors=True)
+            if self.last.exists():
+                os.replace(self.last, old)
+            os.replace(tmp, self.last)
+            shutil.rmtree(old, ignore_errors=True)
+        accelerator.wait_for_everyone()
+
+    def restore(self, accelerator) -> TrainerState | None:
+        if not (self.last / "trainer_state.json").exists():
+            old = self.root / "last.old"  # a crash between the two renames of ``save``
+            if not (old / "trainer_state.json").exists():
+                return None
+            self.last = old
+        accelerator.load_state(str(self.last))
+        return TrainerState(**json.loads((self.last / "trainer_state.json").read_text(encoding="utf-8")))
+
+    def save_best(self, model) -> None:
+        from safetensors.torch import save_file
+
+        tmp = self.best.with_suffix(".tmp")
+        save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(tmp))
+        os.replace(tmp, self.best)
+
+    def load_best(self, model) -> bool:
+        from safetensors.torch import load_file
+
+        if not self.best.exists():
+            return False
+        model.load_state_dict(load_file(str(self.best)))
+        return True
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+
+
+def run_training(
+    config: TrainConfig, *, resume: bool = False, init_from: str | None = None, log: Log = print,
+) -> RunResult:
+    """Train one model as ``config`` says and write it to ``config.output_dir``."""
+    import torch
+    from accelerate.utils import set_seed
+    from transformers import get_linear_schedule_with_warmup
+
+    started = time.time()
+    quiet_transformers()
+    output_dir = Path(config.output_dir)
+    accelerator = _accelerator(config)
+    if not accelerator.is_main_process:
+        log = lambda message: None  # noqa: E731 - one voice in multi-process runs
+    set_seed(config.seed)
+    checkpoints = Checkpoints(output_dir)
+    resuming = resume and (checkpoints.last / "trainer_state.json").exists()
+    if not resume and checkpoints.root.exists() and accelerator.is_main_process:
+        shutil.rmtree(checkpoints.root)
+    checkpoints.root.mkdir(parents=True, exist_ok=True)
+    accelerator.wait_for_everyone()
+
+    # 1. Data.
+    tagset = load_tagset(config.tagset)
+    labels = list(tagset.labels)
+    label_ids = {label: i for i, label in enumerate(labels)}
+    train = read_split(config, config.train, log, config.max_train_sentences)
+    dev = read_split(config, config.dev, log) if config.dev else []
+    test = read_split(config, config.test, log) if config.test else []
+    if not train:
+        raise IlnerError("no training sentences: check the 'train' entries of the config")
+
+    # 2-3. Model, vocabulary, encoding.
+    if resuming:
+        model, tokenizer, head, added = load_prepared(checkpoints.init, labels)
+    else:
+        if accelerator.is_main_process:
+            prepare_model(config, labels, train, checkpoints.init, log, init_from)
+        accelerator.wait_for_everyone()
+        model, tokenizer, head, added = load_prepared(checkpoints.init, labels)
+    encoder = WordEncoder(tokenizer, config.max_length, config.window_overlap, get_transform(config.script))
+    windows = encoder.windows([s.tokens for s in train])
+    targets = [window_labels(w, [label_ids[t] for t in train[w.sentence].tags]) for w in windows]
+    window_languages = [train[w.sentence].language or "unknown" for w in windows]
+    long_sentences = len(windows) - len(train)
+    log(f"{len(train)} training sentences -> {len(windows)} windows"
+        + (f" ({long_sentences} extra windows for sentences longer than {config.max_length} pieces)" if long_sentences else ""))
+
+    # 4. Optimiser and schedule.
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": config.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=config.learning_rate)
+    batches_per_epoch = math.ceil(math.ceil(len(windows) / config.batch_size) / accelerator.num_processes)
+    steps_per_epoch = math.ceil(batches_per_epoch / config.gradient_accumulation_steps)
+    total_steps = steps_per_epoch * config.epochs
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps), total_steps)
+    model, optimizer = accelerator.prepare(model, optimizer)
+    accelerator.register_for_checkpointing(scheduler)
+
+    state = checkpoints.restore(accelerator) if resuming else None
+    if state is not None:
+        log(f"resuming from {checkpoints.last} (epoch {state.epoch + 1}, batch {state.batch}, step {state.step})")
+    state = state or TrainerState()
+    unwrapped = accelerator.unwrap_model(model)
+    autocast = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(accelerator.mixed_precision)
+    tagger = SentenceTagger(unwrapped, encoder, labels, config.decoding, config.eval_batch_size, autocast)
+    metrics_path = output_dir / "metrics.jsonl"
+
+    # 5. Train.
+    progress = Progress(total_steps, log, enabled=accelerator.is_main_process)
+    progress.advance_to(state.step)
+    model.train()
+    for epoch in range(state.epoch, config.epochs):
+        batches = epoch_batches(windows, window_languages, epoch, config)
+        mine = batches[accelerator.process_index::accelerator.num_processes]
+        progress.epoch(epoch + 1, config.epochs)
+        for b in range(state.batch, len(mine)):
+            chunk = mine[b]
+            sync = (b + 1) % config.gradient_accumulation_steps == 0 or b + 1 == len(mine)
+            batch = _batch([windows[i] for i in chunk], [targets[i] for i in chunk], encoder, accelerator.device)
+            with nullcontext() if sync else accelerator.no_sync(model):
+                loss = model(**batch).loss
+                accelerator.backward(loss / config.gradient_accumulation_steps)
+            progress.update_loss(loss.item(), sum(len(windows[i].word_starts) for i in chunk))
+            if not sync:
+                continue
+            if config.max_grad_norm:
+                accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            state.step += 1
+            progress.step(scheduler.get_last_lr()[0])
+            if config.save_every_steps and state.step % config.save_every_steps == 0:
+                state.batch = b + 1
+                checkpoints.save(accelerator, state)
+        state.epoch, state.batch = epoch + 1, 0
+
+        # Dev evaluation selects the model.
+        if dev and accelerator.is_main_process:
+            scores = evaluate_by_language(dev, tagger.tag(dev))
+            f1 = scores["all"]["strict"].micro.f1
+            record = {"epoch": epoch + 1, "step": state.step, "split": "dev", "loss": progress.mean_loss(),
+                      "strict_f1": f1, "conlleval_f1": scores["all"]["conlleval"].micro.f1,
+                      "per_language": {k: v["strict"].micro.f1 for k, v in scores.items() if k != "all"}}
+            state.history.append(record)
+            with metrics_path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record) + "\n")
+            improved = f1 > state.best_f1
+            if improved:
+                state.best_f1, state.best_epoch = f1, epoch + 1
+                checkpoints.save_best(unwrapped)
+            log(f"epoch {epoch + 1}: loss {progress.mean_loss():.4f}, dev strict F1 {100 * f1:.2f}"
+                + (" (best)" if improved else f" (best {100 * state.best_f1:.2f} at epoch {state.best_epoch})"))
+            model.train()
+        progress.reset_loss()
+        checkpoints.save(accelerator, state)
+    progress.close()
+
+    # 6. Best weights, final scores, model directory.
+    result = RunResult(output_dir, None, None, 0.0, head.to_dict())
+    if accelerator.is_main_process:
+        if not checkpoints.load_best(unwrapped):
+            log("no dev data: keeping the weights of the last epoch")
+        result.dev = evaluate_by_language(dev, tagger.tag(dev)) if dev else None
+        result.test = evaluate_by_language(test, tagger.tag(test)) if test else None
+        result.seconds = time.time() - started
+        meta = {
+            "ilner_version": __version__,
+            "tagset": tagset.name,
+            "labels": labels,
+            "languages": sorted({s.language for s in train if s.language}),
+            "script": config.script,
+            "max_length": config.max_length,
+            "window_overlap": config.window_overlap,
+            "decoding": config.decoding,
+            "head_init": head.to_dict(),
+            "added_tokens": len(added),
+            "train_sentences": len(train),
+            "train_windows": len(windows),
+            "steps_per_epoch": steps_per_epoch,
+            "best_epoch": state.best_epoch,
+            "train_seconds": round(result.seconds, 1),
+            "scores": {split: _scores_json(s) for split, s in (("dev", result.dev), ("test", result.test)) if s},
+            "config": config.to_dict(),
+            "versions": _versions(),
+        }
+        write_model_dir(output_dir, unwrapped, tokenizer, meta)
+        log(f"model written to {output_dir} ({result.seconds:.0f} s)")
+    accelerator.wait_for_everyone()
+    return result
+
+
+def _batch(windows: Sequence[Window], targets: Sequence[list[int]], encoder: WordEncoder, device) -> dict:
+    from ilner.inference.scores import pad_batch
+
+    batch = pad_batch(windows, encoder.tokenizer.pad_token_id, targets)
+    return {k: v.to(device) for k, v in batch.items()}
+
+
+def _scores_json(scores: dict[str, dict[str, Scores]]) -> dict:
+    return {group: {scheme: s.to_dict() for scheme, s in by_scheme.items()} for group, by_scheme in scores.items()}
+
+
+def _versions() -> dict:
+    import tokenizers
+    import torch
+    import transformers
+
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "transformers": transformers.__version__, "tokenizers": tokenizers.__version__}

@@ -1,0 +1,35 @@
+import itertools
+
+import numpy as np
+
+from ilner.inference.decoding import decode, viterbi
+
+LABELS = ["O", "B-NEP", "I-NEP", "B-NEL", "I-NEL"]
+
+
+def _valid(tags):
+    return all(not (t.startswith("I-") and p[2:] != t[2:]) for p, t in zip(["O", *tags], tags))
+
+
+def test_viterbi_fixes_invalid_argmax():
+    scores = np.log(np.array([
+        [0.6, 0.1, 0.2, 0.05, 0.05],   # argmax O
+        [0.1, 0.1, 0.5, 0.2, 0.1],     # argmax I-NEP after O: invalid
+    ]))
+    assert decode(scores, LABELS, "argmax") == ["O", "I-NEP"]
+    assert _valid(decode(scores, LABELS, "viterbi"))
+
+
+def test_viterbi_is_the_best_valid_sequence_by_brute_force():
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        scores = np.log(rng.dirichlet(np.ones(len(LABELS)), size=4))
+        best = max(
+            (seq for seq in itertools.product(range(len(LABELS)), repeat=4) if _valid([LABELS[i] for i in seq])),
+            key=lambda seq: sum(scores[t, i] for t, i in enumerate(seq)),
+        )
+        assert viterbi(scores, LABELS) == list(best)
+
+
+def test_empty_sentence():
+    assert decode(np.zeros((0, 5)), LABELS) == []

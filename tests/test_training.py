@@ -1,0 +1,376 @@
+"""The training engine end to end on tiny from-scratch models (offline, CPU)."""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from training_helpers import slice_file, tiny_config
+
+from ilner.data import load_tagset, read_corpus
+from ilner.errors import IlnerError
+from ilner.evaluation import evaluate_sentences
+from ilner.training import load_config, run_experiment, run_training
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def hindi(tmp_path_factory):
+    """Hindi slices: 400 train, 150 dev, 150 test sentences (written as files named like IL-NER's)."""
+    from conftest import MIRROR
+
+    if MIRROR is None:
+        pytest.skip("dataset mirror not found")
+    root = tmp_path_factory.mktemp("hindi")
+    return {
+        split: slice_file(MIRROR, f"il-ner/Hindi/Hindi-{split}.txt", root / f"Hindi-{split}.txt", n)
+        for split, n in (("train", 400), ("dev", 150), ("test", 150))
+    }
+
+
+def test_training_learns_and_writes_a_model_directory(tmp_path, hindi):
+    from transformers import AutoConfig, AutoModelForTokenClassification
+
+    from ilner.inference.predictor import SentenceTagger
+    from ilner.models.encoding import WordEncoder
+    from ilner.models.loading import load_token_classifier
+
+    config = tiny_config(tmp_path, f"train=[{hindi['train']}]", f"dev=[{hindi['dev']}]",
+                         f"test=[{hindi['test']}]", "epochs=12")
+    result = run_training(config, log=lambda m: None)
+    out = Path(config.output_dir)
+
+    # Learning: the trained model beats the same model untrained by a clear margin.
+    labels = list(load_tagset("il-ner").labels)
+    dev = read_corpus(hindi["dev"]).sentences
+    untrained, tokenizer, _ = load_token_classifier(str(out / "checkpoints/init"), labels)
+    untrained_f1 = evaluate_sentences(dev, SentenceTagger(untrained, WordEncoder(tokenizer, 64, 16), labels).tag(dev)).micro.f1
+    trained_f1 = result.dev["all"]["strict"].micro.f1
+    assert trained_f1 > untrained_f1 + 0.10, (trained_f1, untrained_f1)
+
+    # A normal Hugging Face directory with the tagset's labels, plus ilner.json and a model card.
+    assert (out / "model.safetensors").exists() and not (out / ".staging").exists()
+    assert AutoConfig.from_pretrained(out).id2label == dict(enumerate(labels))
+    AutoModelForTokenClassification.from_pretrained(out)
+    meta = json.loads((out / "ilner.json").read_text())
+    assert meta["tagset"] == "il-ner" and meta["labels"] == labels and meta["script"] == "native"
+    assert meta["languages"] == ["hindi"] and meta["config"]["epochs"] == 12
+    assert meta["scores"]["test"]["all"]["strict"]["micro"]["f1"] == result.test["all"]["strict"].micro.f1
+    assert {"torch", "transformers"} <= set(meta["versions"])
+    card = (out / "README.md").read_text()
+    assert "| all |" in card and "strict F1" in card
+    metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [m["epoch"] for m in metrics] == list(range(1, 13))
+    assert max(m["strict_f1"] for m in metrics) == trained_f1
+    # Every gold word of test is scored.
+    assert result.test["all"]["strict"].sentences == 150
+
+
+def _save_tiny_classifier(tmp_path, labels):
+    from ilner.models.scratch import ScratchSpec, build_scratch_model
+
+    spec = ScratchSpec(vocab_size=300, hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64, max_positions=64)
+    words = ("राम सीता दिल्ली मुंबई भारत एक देश है में की के को से ने गए थे सरकार राज्य शहर नदी गंगा पटना "
+             "लखनऊ जयपुर भोपाल हैदराबाद पुणे सूरत कानपुर नागपुर इंदौर").split()
+    rng = random.Random(0)
+    texts = [" ".join(rng.choice(words) for _ in range(12)) for _ in range(300)]
+    return str(build_scratch_model(tmp_path / "ckpt", texts, labels=labels, spec=spec))
+
+
+def test_head_with_other_labels_is_never_silently_reused(tmp_path):
+    from ilner.models.loading import load_token_classifier
+
+    il_ner = list(load_tagset("il-ner").labels)
+    # Same number of labels (13) but other names: transformers would reuse the head silently.
+    other = ["O"] + [f"{p}-{t}" for t in ("PER", "LOC", "ORG", "ART", "TIM", "NUM") for p in "BI"]
+    checkpoint = _save_tiny_classifier(tmp_path, other)
+    with pytest.raises(IlnerError, match="was trained for the labels O, B-PER.*Set init_mapping"):
+        load_token_classifier(checkpoint, il_ner)
+
+
+def test_head_with_labels_in_another_order_is_reordered(tmp_path):
+    from transformers import AutoModelForTokenClassification
+
+    from ilner.models.loading import load_token_classifier
+
+    labels = list(load_tagset("il-ner").labels)
+    shuffled = labels[::-1]
+    checkpoint = _save_tiny_classifier(tmp_path, shuffled)
+    original = AutoModelForTokenClassification.from_pretrained(checkpoint).classifier.weight
+    model, _, head = load_token_classifier(checkpoint, labels)
+    assert head.how == "reordered" and not head.fresh
+    for i, label in enumerate(labels):
+        assert torch.equal(model.classifier.weight[i], original[shuffled.index(label)])
+
+
+def test_ner_model_init_from_hiner(tmp_path):
+    """Train a tiny HiNER model, then start IL-NER Hindi from it through the mapping."""
+    from conftest import MIRROR
+    from transformers import AutoModelForTokenClassification
+
+    from ilner.models.loading import load_token_classifier
+
+    if MIRROR is None:
+        pytest.skip("dataset mirror not found")
+    hiner = slice_file(MIRROR, "hiner/original/validation.conll", tmp_path / "hiner-train.conll", 300)
+    hiner_config = tiny_config(tmp_path, "tagset=hiner-original", f"train=[{hiner}]", "dev=[]", "test=[]",
+                               "epochs=1", f"output_dir={tmp_path / 'hiner'}")
+    run_training(hiner_config, log=lambda m: None)
+    hiner_labels = list(load_tagset("hiner-original").labels)
+    source = AutoModelForTokenClassification.from_pretrained(tmp_path / "hiner").classifier
+
+    il_ner = list(load_tagset("il-ner").labels)
+    with pytest.raises(IlnerError, match="init_mapping"):
+        load_token_classifier(str(tmp_path / "hiner"), il_ner)
+    from ilner.data import load_mapping
+
+    model, _, head = load_token_classifier(str(tmp_path / "hiner"), il_ner, load_mapping("hiner-original_to_il-ner"))
+    assert head.how == "mapped"
+    assert head.carried == {
+        "O": ["O"], "B-NEP": ["B-PERSON"], "I-NEP": ["I-PERSON"], "B-NEL": ["B-LOCATION"], "I-NEL": ["I-LOCATION"],
+        "B-NEO": ["B-ORGANIZATION"], "I-NEO": ["I-ORGANIZATION"], "B-NEAR": ["B-LITERATURE"],
+        "I-NEAR": ["I-LITERATURE"], "B-NETI": ["B-TIMEX"], "I-NETI": ["I-TIMEX"], "B-NEN": ["B-NUMEX"], "I-NEN": ["I-NUMEX"],
+    }
+    for new, (old,) in head.carried.items():
+        assert torch.equal(model.classifier.weight[il_ner.index(new)], source.weight[hiner_labels.index(old)])
+
+    # And through the trainer: the report lands in ilner.json.
+    train = slice_file(MIRROR, "il-ner/Hindi/Hindi-train.txt", tmp_path / "Hindi-train.txt", 100)
+    config = tiny_config(tmp_path, f"model={tmp_path / 'hiner'}", "init_mapping=hiner-original_to_il-ner",
+                         f"train=[{train}]", "dev=[]", "test=[]", "epochs=1")
+    run_training(config, log=lambda m: None)
+    meta = json.loads((Path(config.output_dir) / "ilner.json").read_text())
+    assert meta["head_init"]["how"] == "mapped" and meta["head_init"]["carried"]["B-NEAR"] == ["B-LITERATURE"]
+
+
+def test_vocabulary_augmentation(tmp_path):
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from ilner.models.vocabulary import augment_vocabulary
+
+    checkpoint = _save_tiny_classifier(tmp_path, list(load_tagset("il-ner").labels))
+    tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+    model = AutoModelForTokenClassification.from_pretrained(checkpoint)
+    before = model.get_input_embeddings().weight.detach().clone()
+    word = "हैदराबादवासियों"
+    pieces = tokenizer([word], is_split_into_words=True, add_special_tokens=False)["input_ids"]
+    assert len(pieces) >= 3
+    # A frequent word that is not split into 3+ pieces is not worth a token of its own.
+    short = next(w for w in ("है", "एक", "देश", "राम") if len(tokenizer([w], is_split_into_words=True, add_special_tokens=False)["input_ids"]) < 3)
+    added = augment_vocabulary(tokenizer, model, [short] * 20 + [word] * 9 + ["बेंगलुरुवासी"] * 2, k=1)
+    assert added == [word]  # the most frequent word that is split into 3+ pieces
+    new_id = tokenizer.convert_tokens_to_ids(word)
+    assert tokenizer([word], is_split_into_words=True, add_special_tokens=False)["input_ids"] == [new_id]
+    assert torch.allclose(model.get_input_embeddings().weight[new_id], before[pieces].mean(dim=0))
+    # Only whole words match: the added word inside a longer word is not used.
+    assert new_id not in tokenizer([word + "का"], is_split_into_words=True, add_special_tokens=False)["input_ids"]
+
+
+def _two_languages(tmp_path):
+    from conftest import MIRROR
+
+    if MIRROR is None:
+        pytest.skip("dataset mirror not found")
+    files = {}
+    for language in ("Hindi", "Telugu"):
+        for split, n in (("train", 120), ("dev", 40), ("test", 40)):
+            files[language.lower(), split] = slice_file(
+                MIRROR, f"il-ner/{language}/{language}-{split}.txt", tmp_path / f"{language}-{split}.txt", n)
+    return files
+
+
+def test_joint_training_reports_per_language_with_temperature_sampling(tmp_path):
+    files = _two_languages(tmp_path)
+    config = tiny_config(
+        tmp_path, f"train=[{files['hindi', 'train']}, {files['telugu', 'train']}]",
+        f"dev=[{files['hindi', 'dev']}, {files['telugu', 'dev']}]",
+        f"test=[{files['hindi', 'test']}, {files['telugu', 'test']}]", "sampling_temperature=5", "epochs=1",
+    )
+    [result] = run_experiment(config, log=lambda m: None)
+    assert set(result.test) == {"all", "hindi", "telugu"}
+    assert result.test["hindi"]["strict"].sentences == 40 and result.test["all"]["strict"].sentences == 80
+
+
+def test_temperature_sampling_balances_languages():
+    from ilner.models.encoding import Window
+    from ilner.training.trainer import epoch_batches
+
+    windows = [Window(i, 0, 1, [0, 5, 2], [1]) for i in range(1000)]
+    languages = ["hindi"] * 900 + ["telugu"] * 100
+    config = load_config(None, ["batch_size=10", "sampling_temperature=1000"])
+    drawn = [languages[i] for batch in epoch_batches(windows, languages, 0, config) for i in batch]
+    assert 0.4 < drawn.count("telugu") / len(drawn) < 0.6
+    plain = load_config(None, ["batch_size=10"])
+    first = epoch_batches(windows, languages, 0, plain)
+    assert sorted(i for b in first for i in b) == list(range(1000))  # T unset: each window once
+    assert first == epoch_batches(windows, languages, 0, plain) != epoch_batches(windows, languages, 1, plain)
+
+
+def test_cross_lingual_matrix(tmp_path):
+    files = _two_languages(tmp_path)
+    config = tiny_config(
+        tmp_path, "strategy=cross-lingual", "languages=[Hindi, Telugu]",
+        f'train=["{tmp_path}/{{language}}-train.txt"]', f'dev=["{tmp_path}/{{language}}-dev.txt"]',
+        f"test=[{files['hindi', 'test']}, {files['telugu', 'test']}]", "epochs=1",
+    )
+    results = run_experiment(config, log=lambda m: None)
+    assert len(results) == 2
+    matrix = json.loads((Path(config.output_dir) / "matrix.json").read_text())
+    assert set(matrix) == {"Hindi", "Telugu"} and set(matrix["Hindi"]) == {"all", "hindi", "telugu"}
+    assert (Path(config.output_dir) / "Telugu" / "ilner.json").exists()
+    assert "| Hindi |" in (Path(config.output_dir) / "matrix.md").read_text()
+
+
+def test_progressive_stages_continue_from_previous(tmp_path):
+    files = _two_languages(tmp_path)
+    config = tiny_config(
+        tmp_path, "strategy=progressive",
+        f"stages=[{{name: hi, train: [{files['hindi', 'train']}]}}, {{name: te, train: [{files['telugu', 'train']}], dev: [{files['telugu', 'dev']}]}}]",
+        f"dev=[{files['hindi', 'dev']}]", f"test=[{files['telugu', 'test']}]", "epochs=1",
+    )
+    results = run_experiment(config, log=lambda m: None)
+    assert [r.output_dir.name for r in results] == ["stage-1-hi", "stage-2-te"]
+    assert results[0].head["how"] == "fresh" and results[1].head["how"] == "same"
+    second = json.loads((results[1].output_dir / "ilner.json").read_text())
+    assert second["config"]["train"] == [files["telugu", "train"]]
+
+
+def test_script_transform_is_recorded_and_used(tmp_path):
+    from conftest import MIRROR
+
+    if MIRROR is None:
+        pytest.skip("dataset mirror not found")
+    train = slice_file(MIRROR, "il-ner/Odia/Odia-train.txt", tmp_path / "Odia-train.txt", 80)
+    config = tiny_config(tmp_path, "script=devanagari", f"train=[{train}]", "dev=[]", f"test=[{train}]", "epochs=1")
+    result = run_training(config, log=lambda m: None)
+    meta = json.loads((result.output_dir / "ilner.json").read_text())
+    assert meta["script"] == "devanagari"
+    from transformers import AutoTokenizer
+
+    vocab = AutoTokenizer.from_pretrained(result.output_dir).get_vocab()
+    odia = sum(any("\u0b00" <= c <= "\u0b7f" for c in piece) for piece in vocab)
+    devanagari = sum(any("\u0900" <= c <= "\u097f" for c in piece) for piece in vocab)
+    assert odia == 0 and devanagari > 100  # the tokenizer learnt from converted text
+    assert result.test["all"]["strict"].sentences == 80  # scored on the original (Odia) tokens
+
+
+def test_vocab_augmentation_through_config(tmp_path, hindi):
+    config = tiny_config(tmp_path, f"train=[{hindi['train']}]", "dev=[]", "test=[]", "epochs=1", "vocab_augmentation=20")
+    run_training(config, log=lambda m: None)
+    assert json.loads((Path(config.output_dir) / "ilner.json").read_text())["added_tokens"] == 20
+
+
+def _weights(directory: Path) -> dict:
+    return load_file(str(directory / "model.safetensors"))
+
+
+def test_resume_after_kill_equals_uninterrupted_run(tmp_path, hindi):
+    overrides = [f"train=[{hindi['train']}]", f"dev=[{hindi['dev']}]", "test=[]", "epochs=3",
+                 "save_every_steps=4", "scratch.dropout=0.1"]
+    uninterrupted = tiny_config(tmp_path, *overrides, f"output_dir={tmp_path / 'a'}")
+    run_training(uninterrupted, log=lambda m: None)
+
+    from training_helpers import TINY
+
+    killed_dir = tmp_path / "b"
+    args = [sys.executable, "-m", "ilner", "train"]
+    for item in [*TINY, *overrides, f"output_dir={killed_dir}"]:
+        args += ["--set", item]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    state_file = killed_dir / "checkpoints/last/trainer_state.json"
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        if state_file.exists() and json.loads(state_file.read_text())["step"] >= 8:
+            break
+        time.sleep(0.02)
+    assert process.poll() is None, "training ended before it could be killed: " + process.stderr.read().decode()[-2000:]
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_at = json.loads(state_file.read_text())
+    assert killed_at["epoch"] < 3 and not (killed_dir / "ilner.json").exists()
+
+    done = subprocess.run(args + ["--resume"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "resuming from" in done.stderr
+    a, b = _weights(tmp_path / "a"), _weights(killed_dir)
+    assert a.keys() == b.keys()
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
+    history = [json.loads(line)["strict_f1"] for line in (killed_dir / "metrics.jsonl").read_text().splitlines()]
+    assert history[-1] == json.loads((tmp_path / "a/metrics.jsonl").read_text().splitlines()[-1])["strict_f1"]
+
+
+def test_two_process_cpu_run_with_accelerate(tmp_path, hindi):
+    config_file = tmp_path / "tiny.yaml"
+    from training_helpers import TINY
+
+    lines = [f"{k}: {v}" for k, v in (item.split("=", 1) for item in TINY if "." not in item.split("=")[0])]
+    config_file.write_text("\n".join(lines) + "\nscratch: {vocab_size: 1500, hidden_size: 48, num_layers: 1, "
+                           "num_heads: 2, intermediate_size: 96}\n", encoding="utf-8")
+    env = {**os.environ, "ACCELERATE_USE_CPU": "true", "PYTHONUNBUFFERED": "1"}
+    command = [
+        sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+        "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29561",
+        "-m", "ilner", "train", "--config", str(config_file), "--set", f"train=[{hindi['train']}]",
+        "--set", f"dev=[{hindi['dev']}]", "--set", f"test=[{hindi['test']}]", "-o", str(tmp_path / "ddp"),
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    meta = json.loads((tmp_path / "ddp/ilner.json").read_text())
+    assert meta["scores"]["test"]["all"]["strict"]["sentences"] == 150
+    # Each process trained on half of the batches: steps per epoch are halved.
+    state = json.loads((tmp_path / "ddp/checkpoints/last/trainer_state.json").read_text())
+    batches = -(-meta["train_windows"] // 16)
+    assert meta["steps_per_epoch"] == -(-batches // 2)
+    assert state["step"] == 2 * meta["steps_per_epoch"]
+
+
+def test_shipped_configs_are_valid():
+    from ilner.data.registry import is_address, match
+
+    configs = sorted((REPO / "configs").rglob("*.yaml"))
+    assert len(configs) >= 10
+    for path in configs:
+        config = load_config(path)
+        assert config.description, path
+        specs = config.train + config.dev + config.test + [s for st in config.stages for s in st.train + st.dev]
+        for language in config.languages or ["hindi"]:
+            for spec in specs:
+                spec = spec.replace("{language}", language)
+                assert is_address(spec) and match(spec), (path, spec)
+
+
+@pytest.mark.parametrize("overrides,message", [
+    (["epoch=3"], "unknown config key 'epoch'; did you mean epochs"),
+    (["epochs=three"], "'epochs' must be int"),
+    (["scratch.hiden_size=3"], "unknown config key 'scratch.hiden_size'"),
+    (["script=latin"], "'script' must be one of native, devanagari, roman"),
+    (["strategy=progressive"], "needs 'stages'"),
+    (["epochs"], "--set expects key=value"),
+    (["train=[a/{language}.txt]"], "not valid YAML"),
+])
+def test_config_errors(overrides, message):
+    with pytest.raises(IlnerError, match=message):
+        load_config(None, overrides)
+
+
+def test_train_cli_prints_per_language_per_type_table(cli, tmp_path):
+    files = _two_languages(tmp_path)
+    from training_helpers import TINY
+
+    args = ["train"]
+    for item in [*TINY, "epochs=1", f"train=[{files['hindi', 'train']}]", "dev=[]",
+                 f"test=[{files['hindi', 'test']}, {files['telugu', 'test']}]", f"output_dir={tmp_path / 'cli'}"]:
+        args += ["--set", item]
+    code, out, err = cli(*args)
+    assert code == 0, err
+    assert "Test results" in out and "hindi" in out and "telugu" in out and "NEP" in out and "strict F1" in out

@@ -1,0 +1,26 @@
+"""Small configs and files for training tests: tiny from-scratch models on slices of IL-NER."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ilner.data import read_corpus, write_corpus
+from ilner.training.config import TrainConfig, load_config
+
+TINY = [
+    "model=scratch", "scratch.vocab_size=1500", "scratch.hidden_size=48", "scratch.num_layers=1",
+    "scratch.num_heads=2", "scratch.intermediate_size=96", "scratch.dropout=0.0",
+    "batch_size=16", "learning_rate=3e-3", "epochs=2", "max_length=64", "window_overlap=16",
+    "seed=7",
+]
+
+
+def slice_file(mirror: Path, relative: str, target: Path, n: int) -> str:
+    """The first ``n`` sentences of a mirror file as a new file (named like the original)."""
+    corpus = read_corpus(mirror / relative)
+    write_corpus(corpus.sentences[:n], target)
+    return str(target)
+
+
+def tiny_config(tmp_path: Path, *overrides: str) -> TrainConfig:
+    return load_config(None, [*TINY, f"output_dir={tmp_path / 'run'}", *overrides])
