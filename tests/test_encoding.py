@@ -83,3 +83,10 @@ def test_transform_is_applied_to_model_input_only(tokenizer):
     assert model_input("ओडिशा", to_devanagari) == "ओडिशा"
     encoder = WordEncoder(tokenizer, max_length=32, overlap=8, transform=to_devanagari)
     assert encoder.pieces([["ଓଡ଼ିଶା"]]) == WordEncoder(tokenizer, 32, 8).pieces([[to_devanagari("ଓଡ଼ିଶା")]])
+
+
+def test_windows_do_not_repeat_when_the_next_word_is_long(tokenizer):
+    encoder = WordEncoder(tokenizer, max_length=12, overlap=5)
+    assert encoder.budget == 10 and encoder.overlap == 5
+    assert encoder.spans([1] * 10 + [10]) == [(0, 10), (10, 11)]
+    assert encoder.spans([2] * 10) == [(0, 5), (3, 8), (6, 10)]

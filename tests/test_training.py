@@ -151,6 +151,49 @@ def test_ner_model_init_from_hiner(tmp_path):
     assert meta["head_init"]["how"] == "mapped" and meta["head_init"]["carried"]["B-NEAR"] == ["B-LITERATURE"]
 
 
+def test_mapped_head_redraws_rows_of_unmatched_labels(tmp_path):
+    """Same label count (13), other tagset: rows without a source must not keep old weights."""
+    from transformers import AutoModelForTokenClassification
+
+    from ilner.data import load_mapping
+    from ilner.models.loading import load_token_classifier
+
+    (tmp_path / "six.yaml").write_text("name: six\ntypes: [A, B, C, D, E, F]\n", encoding="utf-8")
+    (tmp_path / "map.yaml").write_text(
+        f"source: {tmp_path / 'six.yaml'}\ntarget: il-ner\nmap: {{A: NEP, B: NEL}}\ndefault: O\n", encoding="utf-8")
+    six = list(load_tagset(str(tmp_path / "six.yaml")).labels)
+    checkpoint = _save_tiny_classifier(tmp_path, six)
+    old = AutoModelForTokenClassification.from_pretrained(checkpoint).classifier.weight
+    il_ner = list(load_tagset("il-ner").labels)
+    model, _, head = load_token_classifier(checkpoint, il_ner, load_mapping(str(tmp_path / "map.yaml")))
+    assert head.carried == {"O": ["O"], "B-NEP": ["B-A"], "I-NEP": ["I-A"], "B-NEL": ["B-B"], "I-NEL": ["I-B"]}
+    assert set(head.fresh) == {f"{p}-{t}" for t in ("NEO", "NEAR", "NETI", "NEN") for p in "BI"}
+    for label in head.fresh:
+        i = il_ner.index(label)
+        assert not torch.equal(model.classifier.weight[i], old[i])
+        assert model.classifier.bias[i] == 0.0
+    assert torch.equal(model.classifier.weight[il_ner.index("B-NEL")], old[six.index("B-B")])
+
+
+def test_checkpoint_left_between_renames_is_recovered(tmp_path):
+    from ilner.training.trainer import Checkpoints
+
+    checkpoints = Checkpoints(tmp_path)
+    (checkpoints.root / "last.old").mkdir(parents=True)
+    (checkpoints.root / "last.old" / "trainer_state.json").write_text("{}")
+    assert not checkpoints.available()
+    checkpoints.recover()
+    assert checkpoints.available() and not (checkpoints.root / "last.old").exists()
+
+
+def test_resume_with_other_settings_is_refused(tmp_path, hindi):
+    config = tiny_config(tmp_path, f"train=[{hindi['train']}]", "dev=[]", "test=[]", "epochs=1")
+    run_training(config, log=lambda m: None)
+    changed = tiny_config(tmp_path, f"train=[{hindi['train']}]", "dev=[]", "test=[]", "epochs=1", "batch_size=8")
+    with pytest.raises(IlnerError, match="other settings \\(batch_size\\)"):
+        run_training(changed, resume=True, log=lambda m: None)
+
+
 def test_vocabulary_augmentation(tmp_path):
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
@@ -207,6 +250,7 @@ def test_temperature_sampling_balances_languages():
     languages = ["hindi"] * 900 + ["telugu"] * 100
     config = load_config(None, ["batch_size=10", "sampling_temperature=1000"])
     drawn = [languages[i] for batch in epoch_batches(windows, languages, 0, config) for i in batch]
+    assert len(drawn) == 1000  # as many windows as without sampling: the schedule's step count holds
     assert 0.4 < drawn.count("telugu") / len(drawn) < 0.6
     plain = load_config(None, ["batch_size=10"])
     first = epoch_batches(windows, languages, 0, plain)

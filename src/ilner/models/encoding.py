@@ -8,16 +8,17 @@ prediction time each word takes its scores from the window where it sits furthes
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from ilner.text.normalize import normalize_word
 
 IGNORE_INDEX = -100
 
 
 def model_input(word: str, transform: Callable[[str], str] | None = None) -> str:
-    """What the model sees of a word: NFC, then the script transform (one word stays one word)."""
-    word = unicodedata.normalize("NFC", word)
+    """What the model sees of a word: normalised, then script-transformed (one word stays one word)."""
+    word = normalize_word(word)
     return transform(word) if transform else word
 
 
@@ -79,8 +80,10 @@ class WordEncoder:
             spans.append((start, end))
             if end >= n:
                 return spans
+            # Step back over at most ``overlap`` pieces, leaving room for the next word.
             next_start, tail = end, 0
-            while next_start - 1 > start and tail + counts[next_start - 1] <= self.overlap:
+            while (next_start - 1 > start and tail + counts[next_start - 1] <= self.overlap
+                   and tail + counts[next_start - 1] + counts[end] <= self.budget):
                 next_start -= 1
                 tail += counts[next_start]
             start = next_start

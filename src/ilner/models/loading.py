@@ -118,6 +118,12 @@ def load_token_classifier(
             new_head.weight[label2id[new]] = old_head.weight[rows].mean(dim=0)
             new_head.bias[label2id[new]] = old_head.bias[rows].mean(dim=0)
     fresh = [label for label in labels if label not in sources]
+    with torch.no_grad():  # with equal label counts transformers kept the old rows: re-draw them
+        for label in fresh:
+            new_head.weight[label2id[label]].normal_(0.0, model.config.initializer_range)
+            new_head.bias[label2id[label]] = 0.0
+    if mapping is not None and not sources:
+        raise IlnerError(f"mapping {mapping.origin} matches none of the labels of {name_or_path} ({', '.join(old)})")
     return model, tokenizer, HeadInit(old, sources, fresh, "reordered" if mapping is None else "mapped")
 
 

@@ -11,22 +11,25 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 
+from ilner.models.encoding import model_input
+
 
 def augment_vocabulary(
     tokenizer, model, words: Iterable[str], k: int, min_pieces: int = 3,
-    transform: Callable[[str], str] = lambda w: w,
+    transform: Callable[[str], str] | None = None,
 ) -> list[str]:
-    """Add up to ``k`` words split into at least ``min_pieces`` pieces; returns the words added."""
+    """Add up to ``k`` words split into at least ``min_pieces`` pieces; returns the words added.
+
+    Words are counted in the form the model sees them (normalised, script-transformed)."""
     import torch
     from transformers import AddedToken
 
-    counts = Counter(transform(w) for w in words)
-    vocab = tokenizer.get_vocab()
+    counts = Counter(model_input(w, transform) for w in words)
     chosen: list[tuple[str, list[int]]] = []
     for word, _ in counts.most_common():
         if len(chosen) >= k:
             break
-        if word in vocab or len(word) < 2:
+        if len(word) < 2:
             continue
         pieces = tokenizer([word], is_split_into_words=True, add_special_tokens=False)["input_ids"]
         if len(pieces) >= min_pieces:

@@ -8,6 +8,7 @@ wrong type are errors that name the key, before any data is read.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import difflib
 import types
 import typing
@@ -126,6 +127,8 @@ def _coerce(value: Any, annotation: Any, key: str) -> Any:
             pass
     if annotation is int and isinstance(value, float) and value.is_integer():
         return int(value)
+    if annotation is str and isinstance(value, (int, float, datetime.date)) and not isinstance(value, bool):
+        return str(value)  # YAML read "2024-01-01" or "2" as a date or a number
     if isinstance(annotation, type) and isinstance(value, annotation) and not (annotation is int and isinstance(value, bool)):
         return value
     raise IlnerError(f"config key {key!r} must be {getattr(annotation, '__name__', annotation)}, got {value!r}")
@@ -202,6 +205,16 @@ def _validate(config: TrainConfig) -> None:
             raise IlnerError(f"config key {key!r} must be positive")
     if not config.learning_rate > 0:
         raise IlnerError("config key 'learning_rate' must be positive")
+    if not 0.0 <= config.warmup_ratio <= 1.0:
+        raise IlnerError("config key 'warmup_ratio' must be between 0 and 1")
+    for key in ("window_overlap", "save_every_steps", "seed", "vocab_augmentation", "weight_decay", "max_grad_norm"):
+        if getattr(config, key) < 0:
+            raise IlnerError(f"config key {key!r} must not be negative")
+    if config.max_train_sentences is not None and config.max_train_sentences <= 0:
+        raise IlnerError("config key 'max_train_sentences' must be positive (or null for all)")
+    for number, stage in enumerate(config.stages, start=1):
+        if not stage.train:
+            raise IlnerError(f"stage {number} ({stage.name or 'unnamed'}) has no 'train' data")
     if config.strategy == "progressive" and not config.stages:
         raise IlnerError("strategy 'progressive' needs 'stages': a list of {train: [...], dev: [...]}")
     if config.strategy == "cross-lingual" and not config.languages:

@@ -19,6 +19,13 @@ def _finished(output_dir: Path) -> bool:
     return (output_dir / "ilner.json").exists() and (output_dir / "config.json").exists()
 
 
+def _is_main_process() -> bool:
+    """Summaries are written by one process only in multi-process runs."""
+    from accelerate import PartialState
+
+    return PartialState().is_main_process
+
+
 def run_experiment(config: TrainConfig, *, resume: bool = False, log: Log = print) -> list[RunResult]:
     """Run the config's strategy; returns the runs in order (their models are in their output dirs)."""
     if config.strategy == "single":
@@ -43,6 +50,8 @@ def cross_lingual(config: TrainConfig, *, resume: bool = False, log: Log = print
         )
         log(f"== cross-lingual: training on {language}")
         results.append(run_training(run, resume=resume, log=log))
+    if not _is_main_process():
+        return results
     matrix = {
         language: {group: scores["strict"].micro.f1 for group, scores in (result.test or {}).items()}
         for language, result in zip(config.languages, results)
@@ -72,12 +81,14 @@ def progressive(config: TrainConfig, *, resume: bool = False, log: Log = print) 
         )
         if resume and _finished(Path(run.output_dir)):
             log(f"== stage {number} ({name}) already finished; continuing from it")
+            scores = json.loads((Path(run.output_dir) / "ilner.json").read_text(encoding="utf-8"))["scores"].get("test", {})
+            test_f1 = {group: by_scheme["strict"]["micro"]["f1"] for group, by_scheme in scores.items()}
         else:
             log(f"== stage {number}: {name}" + (f", starting from {previous}" if previous else ""))
             results.append(run_training(run, resume=resume, init_from=previous, log=log))
-            if results[-1].test:
-                summary.append({"stage": number, "name": name,
-                                **{g: s["strict"].micro.f1 for g, s in results[-1].test.items()}})
+            test_f1 = {g: s["strict"].micro.f1 for g, s in (results[-1].test or {}).items()}
+        summary.append({"stage": number, "name": name, "output_dir": run.output_dir, **test_f1})
         previous = run.output_dir
-    atomic_write_text(root / "stages.json", json.dumps(summary, indent=2) + "\n")
+    if _is_main_process():
+        atomic_write_text(root / "stages.json", json.dumps(summary, indent=2) + "\n")
     return results

@@ -35,19 +35,23 @@ def model_card(meta: dict) -> str:
         "\n".join(front),
         f"# ilner NER model ({', '.join(languages) or 'unknown languages'})",
         config.get("description") or "",
-        f"Trained with [ilner](https://github.com/) {meta['ilner_version']} from `{config['model']}` on "
+        f"Trained with ilner {meta['ilner_version']} from `{config['model']}` on "
         f"{', '.join(f'`{t}`' for t in config['train'])}; tagset `{meta['tagset']}` ({len(meta['labels'])} labels), "
-        f"script `{meta['script']}`, {config['epochs']} epochs at lr {config['learning_rate']}, "
-        f"best dev epoch {meta['best_epoch']}, {meta['train_seconds']} s of training.",
+        f"script `{meta['script']}`, {config['epochs']} epochs at lr {config['learning_rate']}"
+        + (f", best dev epoch {meta['best_epoch']}" if meta.get("best_epoch") else ", last epoch kept (no dev data)")
+        + f", {meta['train_seconds']} s of training.",
     ]
     for split in ("test", "dev"):
         if split in meta["scores"]:
             parts.append(f"## {split.capitalize()} results (entity-level F1, %)\n\n{results_table(meta['scores'][split])}")
     parts.append(
-        "## Use\n\n```python\nfrom transformers import AutoModelForTokenClassification, AutoTokenizer\n"
-        "model = AutoModelForTokenClassification.from_pretrained(PATH)\n```\n\n"
-        "Or with ilner, which applies the script transform and IOB2-constrained decoding recorded in "
-        "`ilner.json`:\n\n```bash\nilner evaluate GOLD PREDICTIONS\n```"
+        "## Use\n\nWith ilner, which tokenizes raw text, applies the script transform recorded in "
+        "`ilner.json` and decodes valid IOB2 (entity offsets point into your text):\n\n"
+        "```bash\necho \"प्रधानमंत्री नरेंद्र मोदी ने दिल्ली में भाषण दिया।\" | ilner predict PATH\n```\n\n"
+        "```python\nfrom ilner.inference.tagger import Tagger\nTagger.load(PATH)([\"...\"])\n```\n\n"
+        "Or as a plain transformers token classifier (one label per word, on its first sub-word):\n\n"
+        "```python\nfrom transformers import AutoModelForTokenClassification\n"
+        "model = AutoModelForTokenClassification.from_pretrained(PATH)\n```"
     )
     return "\n\n".join(p for p in parts if p) + "\n"
 

@@ -55,6 +55,16 @@ class TrainerState:
     best_f1: float = -1.0
     best_epoch: int | None = None
     history: list[dict] = field(default_factory=list)
+    fingerprint: dict = field(default_factory=dict)  # what the batch order and schedule depend on
+
+
+# Config keys that may change between a run and its resumption.
+_RESUMABLE_CHANGES = ("output_dir", "description", "save_every_steps", "eval_batch_size", "data_dir")
+
+
+def _fingerprint(config: TrainConfig, processes: int) -> dict:
+    values = {k: v for k, v in config.to_dict().items() if k not in _RESUMABLE_CHANGES}
+    return json.loads(json.dumps({**values, "processes": processes}))
 
 
 @dataclass
@@ -106,7 +116,7 @@ def epoch_batches(
             by_language[language] = np.array([i for i, lang in enumerate(languages) if lang == language])
         sizes = np.array([len(v) for v in by_language.values()], dtype=float)
         weights = sizes ** (1.0 / config.sampling_temperature)
-        counts = np.round(len(windows) * weights / weights.sum()).astype(int)
+        counts = _largest_remainder(len(windows) * weights / weights.sum())
         indices = np.concatenate([
             rng.choice(members, size=count, replace=count > len(members))
             for members, count in zip(by_language.values(), counts)
@@ -122,6 +132,14 @@ def epoch_batches(
     return [batches[i] for i in order]
 
 
+def _largest_remainder(shares: np.ndarray) -> np.ndarray:
+    """Round shares to integers that add up exactly to their (integer) sum."""
+    counts = np.floor(shares).astype(int)
+    missing = int(round(shares.sum())) - counts.sum()
+    counts[np.argsort(counts - shares)[:missing]] += 1
+    return counts
+
+
 # ---------------------------------------------------------------------------------------------
 # Model
 
@@ -130,14 +148,22 @@ def _accelerator(config: TrainConfig):
     import torch
     from accelerate import Accelerator
 
+    from datetime import timedelta
+
+    from accelerate.utils import InitProcessGroupKwargs
+
+    gpu = torch.cuda.is_available()
     precision = config.mixed_precision
     if precision == "auto":
-        if torch.cuda.is_available():
-            precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-        else:
-            precision = "no"
-    multi_cpu = not torch.cuda.is_available() and int(os.environ.get("WORLD_SIZE", "1")) > 1
-    accelerator = Accelerator(mixed_precision=precision, cpu=multi_cpu or not torch.cuda.is_available())
+        precision = ("bf16" if torch.cuda.is_bf16_supported() else "fp16") if gpu else "no"
+    if precision == "fp16" and not gpu:
+        raise IlnerError("mixed_precision fp16 needs a GPU; on the CPU use bf16 or no")
+    # cpu=True also makes a multi-process launch on a machine without GPUs use gloo. Other
+    # processes wait while the main one evaluates, which can take long on a CPU.
+    accelerator = Accelerator(
+        mixed_precision=precision, cpu=not gpu,
+        kwargs_handlers=[InitProcessGroupKwargs(timeout=timedelta(hours=4))],
+    )
     if accelerator.num_processes != int(os.environ.get("WORLD_SIZE", "1")):
         raise IlnerError(
             "the launcher started several processes that do not form one group; on CPU use "
@@ -224,12 +250,17 @@ class Checkpoints:
             shutil.rmtree(old, ignore_errors=True)
         accelerator.wait_for_everyone()
 
-    def restore(self, accelerator) -> TrainerState | None:
-        if not (self.last / "trainer_state.json").exists():
-            old = self.root / "last.old"  # a crash between the two renames of ``save``
-            if not (old / "trainer_state.json").exists():
-                return None
-            self.last = old
+    def recover(self) -> None:
+        """After a crash between the two renames of ``save``, put ``last.old`` back as ``last``."""
+        old = self.root / "last.old"
+        if not (self.last / "trainer_state.json").exists() and (old / "trainer_state.json").exists():
+            shutil.rmtree(self.last, ignore_errors=True)
+            os.replace(old, self.last)
+
+    def available(self) -> bool:
+        return (self.last / "trainer_state.json").exists()
+
+    def restore(self, accelerator) -> TrainerState:
         accelerator.load_state(str(self.last))
         return TrainerState(**json.loads((self.last / "trainer_state.json").read_text(encoding="utf-8")))
 
@@ -267,11 +298,21 @@ def run_training(
     accelerator = _accelerator(config)
     if not accelerator.is_main_process:
         log = lambda message: None  # noqa: E731 - one voice in multi-process runs
-    set_seed(config.seed)
+    set_seed(config.seed, device_specific=True)
     checkpoints = Checkpoints(output_dir)
-    resuming = resume and (checkpoints.last / "trainer_state.json").exists()
-    if not resume and checkpoints.root.exists() and accelerator.is_main_process:
-        shutil.rmtree(checkpoints.root)
+    if accelerator.is_main_process:
+        checkpoints.recover()
+    accelerator.wait_for_everyone()
+    resuming = resume and checkpoints.available()
+    if resume and not resuming:
+        log(f"no checkpoint in {checkpoints.root}: starting from the beginning")
+    if not resuming and accelerator.is_main_process:
+        if checkpoints.root.exists() or (output_dir / "config.json").exists():
+            log(f"starting afresh in {output_dir} (its earlier model and checkpoints are removed; "
+                "--resume continues a run)")
+        shutil.rmtree(checkpoints.root, ignore_errors=True)
+        for stale in ("config.json", "ilner.json", "metrics.jsonl"):  # no stale model may look finished
+            (output_dir / stale).unlink(missing_ok=True)
     checkpoints.root.mkdir(parents=True, exist_ok=True)
     accelerator.wait_for_everyone()
 
@@ -295,6 +336,12 @@ def run_training(
         model, tokenizer, head, added = load_prepared(checkpoints.init, labels)
     encoder = WordEncoder(tokenizer, config.max_length, config.window_overlap, get_transform(config.script))
     windows = encoder.windows([s.tokens for s in train])
+    unknown = {t for s in train for t in s.tags if t not in label_ids}
+    if unknown:
+        raise IlnerError(
+            f"the training data has labels outside tagset {tagset.name}: {', '.join(sorted(unknown))} "
+            "(kept by keep_unknown); drop keep_unknown, or train with a tagset that has these types"
+        )
     targets = [window_labels(w, [label_ids[t] for t in train[w.sentence].tags]) for w in windows]
     window_languages = [train[w.sentence].language or "unknown" for w in windows]
     long_sentences = len(windows) - len(train)
@@ -316,13 +363,23 @@ def run_training(
     accelerator.register_for_checkpointing(scheduler)
 
     state = checkpoints.restore(accelerator) if resuming else None
+    metrics_path = output_dir / "metrics.jsonl"
     if state is not None:
         log(f"resuming from {checkpoints.last} (epoch {state.epoch + 1}, batch {state.batch}, step {state.step})")
-    state = state or TrainerState()
+        if accelerator.is_main_process:  # drop evaluations logged after the checkpoint
+            metrics_path.write_text("".join(json.dumps(r) + "\n" for r in state.history), encoding="utf-8")
+    fingerprint = _fingerprint(config, accelerator.num_processes)
+    if state is not None and state.fingerprint and state.fingerprint != fingerprint:
+        changed = sorted(k for k in fingerprint.keys() | state.fingerprint.keys()
+                         if fingerprint.get(k) != state.fingerprint.get(k))
+        raise IlnerError(
+            f"cannot resume {checkpoints.last}: the run was started with other settings ({', '.join(changed)}); "
+            "resume with the same config and number of processes, or start afresh without --resume"
+        )
+    state = state or TrainerState(fingerprint=fingerprint)
     unwrapped = accelerator.unwrap_model(model)
-    autocast = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(accelerator.mixed_precision)
+    autocast = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(accelerator.mixed_precision) if accelerator.native_amp else None
     tagger = SentenceTagger(unwrapped, encoder, labels, config.decoding, config.eval_batch_size, autocast)
-    metrics_path = output_dir / "metrics.jsonl"
 
     # 5. Train.
     progress = Progress(total_steps, log, enabled=accelerator.is_main_process)
@@ -330,15 +387,19 @@ def run_training(
     model.train()
     for epoch in range(state.epoch, config.epochs):
         batches = epoch_batches(windows, window_languages, epoch, config)
+        # Every process needs the same number of batches (DDP syncs each step): wrap around.
+        batches += [batches[i % len(batches)] for i in range(-len(batches) % accelerator.num_processes)]
         mine = batches[accelerator.process_index::accelerator.num_processes]
         progress.epoch(epoch + 1, config.epochs)
         for b in range(state.batch, len(mine)):
             chunk = mine[b]
-            sync = (b + 1) % config.gradient_accumulation_steps == 0 or b + 1 == len(mine)
+            accumulation = config.gradient_accumulation_steps
+            sync = (b + 1) % accumulation == 0 or b + 1 == len(mine)
+            group = min(accumulation, len(mine) - (b // accumulation) * accumulation)  # short at epoch end
             batch = _batch([windows[i] for i in chunk], [targets[i] for i in chunk], encoder, accelerator.device)
             with nullcontext() if sync else accelerator.no_sync(model):
                 loss = model(**batch).loss
-                accelerator.backward(loss / config.gradient_accumulation_steps)
+                accelerator.backward(loss / group)
             progress.update_loss(loss.item(), sum(len(windows[i].word_starts) for i in chunk))
             if not sync:
                 continue

@@ -1,0 +1,128 @@
+"""``ilner predict``: tag raw text, CoNLL or JSONL with a trained model."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import ExitStack
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ilner.cli._app import app, err_console
+from ilner.cli._render import scores_table
+
+INPUT_FORMATS = ("text", "conll", "jsonl")
+
+
+@app.command("predict")
+def predict(
+    model: Annotated[str, typer.Argument(help="Model directory (from `ilner train`) or Hugging Face id.", show_default=False)],
+    inputs: Annotated[Optional[list[Path]], typer.Argument(help="Input files; none or '-' reads standard input.", show_default=False)] = None,
+    input_format: Annotated[str, typer.Option("--input-format", help="text, conll (pre-tokenised) or jsonl ({\"text\"} or {\"tokens\"}).")] = "text",
+    output_format: Annotated[str, typer.Option("--format", help="spans (TSV, one entity per line), jsonl or conll.")] = "spans",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of standard output.")] = None,
+    lines: Annotated[bool, typer.Option("--lines", help="Text input: each line is a document (offsets within the line).")] = False,
+    evaluate: Annotated[bool, typer.Option("--evaluate", help="CoNLL input: score the predictions against its tags.")] = False,
+    batch_size: Annotated[int, typer.Option(help="Windows per forward pass.")] = 32,
+    decoding: Annotated[Optional[str], typer.Option(help="viterbi (valid IOB2) or argmax; default: the model's.")] = None,
+) -> None:
+    """Tag text with a NER model; entity offsets point into the original text.
+
+    Text is read line by line and tagged in batches, so memory stays flat on large inputs (for
+    jsonl output without --lines, one document is held at a time). The model's script transform
+    and tagset (ilner.json) are applied automatically.
+
+    Example: echo "प्रधानमंत्री नरेंद्र मोदी ने 15 अगस्त 2024 को दिल्ली में भाषण दिया।" | ilner predict runs/cpu-joint
+    """
+    from ilner.inference.stream import OUTPUT_FORMATS, Writer, read_units, tag_stream
+    from ilner.inference.tagger import Tagger
+
+    if input_format not in INPUT_FORMATS:
+        raise typer.BadParameter(f"{input_format!r}; choose one of {', '.join(INPUT_FORMATS)}", param_hint="--input-format")
+    if output_format not in OUTPUT_FORMATS:
+        raise typer.BadParameter(f"{output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}", param_hint="--format")
+    if evaluate and input_format != "conll":
+        raise typer.BadParameter("needs --input-format conll (gold tags to compare with)", param_hint="--evaluate")
+    paths = [p for p in inputs or [] if str(p) != "-"]
+    read_stdin = not inputs or any(str(p) == "-" for p in inputs)
+    for path in paths:
+        if not path.is_file():
+            raise typer.BadParameter(f"{path}: no such file", param_hint="INPUTS")
+    tagger = Tagger.load(model, batch_size=batch_size, decoding=decoding)
+
+    with ExitStack() as stack:
+        out = stack.enter_context(output.open("w", encoding="utf-8", newline="\n")) if output else sys.stdout
+        if input_format == "text":
+            writer = Writer(out, output_format, lines)
+            sources = [(str(p), stack.enter_context(p.open("rb"))) for p in paths]
+            if read_stdin:
+                sources.append(("<stdin>", sys.stdin.buffer))
+            total = sum(p.stat().st_size for p in paths)
+            progress = _progress(stack, total if not read_stdin else None)
+            found = 0
+            for name, handle in sources:
+                found += tag_stream(tagger, read_units(name, handle, lines), writer, advance=progress)
+                writer.end_document()
+            err_console.print(f"[dim]{found} entities[/dim]")
+        else:
+            _tag_files(tagger, paths, read_stdin, input_format, output_format, out, evaluate)
+
+
+def _tag_files(tagger, paths, read_stdin, input_format, output_format, out, evaluate) -> None:
+    """CoNLL or JSONL input, read whole (these formats hold sentences, not running text)."""
+    from ilner.data.files import decode_bytes
+    from ilner.data.io import read_corpus
+    from ilner.errors import DataError
+    from ilner.evaluation.metrics import evaluate_sentences
+
+    documents = [(str(p), p.read_bytes()) for p in paths]
+    if read_stdin:
+        documents.append(("<stdin>", sys.stdin.buffer.read()))
+    gold_all, predicted_all = [], []
+    for name, data in documents:
+        text, _ = decode_bytes(data, name)
+        if input_format == "conll":
+            corpus = read_corpus(name, text=text, tagset=tagger.meta.get("tagset"), file_format="conll")
+            tagged = tagger.tag_tokens([s.tokens for s in corpus])
+            predicted = [replace(s, tags=tuple(t.tags)) for s, t in zip(corpus, tagged)]
+            gold_all += corpus.sentences
+            predicted_all += predicted
+            for sentence, result in zip(predicted, tagged):
+                if output_format == "conll":
+                    out.write("".join(f"{w}\t{t}\n" for w, t in zip(sentence.tokens, sentence.tags)) + "\n")
+                else:
+                    out.write(json.dumps({"tokens": list(sentence.tokens), "tags": list(sentence.tags),
+                                          "entities": [e.to_dict() for e in result.entities]}, ensure_ascii=False) + "\n")
+        else:
+            for number, line in enumerate(text.split("\n"), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as error:
+                    raise DataError(name, f"not valid JSON: {error.msg}", line=number) from None
+                if "tokens" in record:
+                    [result] = tagger.tag_tokens([record["tokens"]])
+                    out.write(json.dumps({**record, "tags": result.tags, "entities": [e.to_dict() for e in result.entities]},
+                                         ensure_ascii=False) + "\n")
+                else:
+                    [result] = tagger([record.get("text", "")])
+                    out.write(json.dumps({**record, "entities": [e.to_dict() for e in result.entities]}, ensure_ascii=False) + "\n")
+    if evaluate:
+        scores = evaluate_sentences(gold_all, predicted_all)
+        err_console.print(scores_table(scores, "Predictions against the input's tags (strict)"))
+
+
+def _progress(stack: ExitStack, total: int | None):
+    """A byte-count progress bar on a terminal; nothing otherwise."""
+    if not sys.stderr.isatty() or not total:
+        return lambda n: None
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+    bar = stack.enter_context(Progress(BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
+                                       console=err_console))
+    task = bar.add_task("tagging", total=total)
+    return lambda n: bar.advance(task, n)

@@ -1,0 +1,156 @@
+"""The Tagger: raw Indian-language text in, entities with exact character offsets out.
+
+    tagger = Tagger.load("runs/cpu-joint")
+    [result] = tagger(["प्रधानमंत्री नरेंद्र मोदी ने 15 अगस्त 2024 को दिल्ली में भाषण दिया।"])
+    for entity in result.entities:
+        assert result.text[entity.start:entity.end] == entity.text
+
+Text is tokenized and split into sentences by ilner.text.tokenize (offsets into the original
+string), words are normalised and script-transformed for the model only (as recorded in the
+model's ilner.json), and all sentences of a call are scored together in length-sorted batches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ilner.data.schemes import chunks, split_tag
+from ilner.errors import IlnerError
+from ilner.inference.decoding import decode
+from ilner.inference.scores import word_log_probs
+from ilner.models.encoding import WordEncoder
+from ilner.text.tokenize import Token, split_sentences, tokenize
+from ilner.text.transliterate import get_transform
+
+
+@dataclass(frozen=True)
+class Entity:
+    """An entity: ``start``/``end`` are character offsets (text) or token indices (tag_tokens)."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+    score: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Tagged:
+    """One input's tokens, their tags, and the entities they form."""
+
+    text: str
+    tokens: list[Token]
+    tags: list[str]
+    entities: list[Entity] = field(default_factory=list)
+    sentences: list[tuple[int, int]] = field(default_factory=list)  # token index ranges
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "entities": [e.to_dict() for e in self.entities]}
+
+
+def _model_meta(model: str) -> dict:
+    """The model's ilner.json, from its directory or (for hub ids) the hub cache; {} if it has none."""
+    local = Path(model) / "ilner.json"
+    if local.is_file():
+        return json.loads(local.read_text(encoding="utf-8"))
+    if Path(model).exists():
+        return {}
+    try:
+        from huggingface_hub import hf_hub_download
+
+        return json.loads(Path(hf_hub_download(model, "ilner.json")).read_text(encoding="utf-8"))
+    except Exception:  # noqa: BLE001 - a hub model trained elsewhere has no ilner.json
+        return {}
+
+
+class Tagger:
+    """A token-classification model with everything needed to apply it to raw text."""
+
+    def __init__(self, model, tokenizer, meta: dict | None = None, *, batch_size: int = 32,
+                 decoding: str | None = None, device: str | None = None):
+        import torch
+
+        meta = meta or {}
+        self.model = model.eval()
+        self.device = torch.device(device) if device else next(model.parameters()).device
+        self.model.to(self.device)
+        self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        bad = [label for label in self.labels if split_tag(label)[0] not in ("O", "B", "I")]
+        if bad:
+            raise IlnerError(f"the model's labels are not IOB2 (e.g. {bad[0]!r}); ilner needs O, B-X and I-X labels")
+        self.meta = meta
+        self.script = meta.get("script", "native")
+        self.decoding = decoding or meta.get("decoding", "viterbi")
+        self.batch_size = batch_size
+        max_length = min(meta.get("max_length", 512), getattr(model.config, "max_position_embeddings", 514) - 2)
+        self.encoder = WordEncoder(tokenizer, max_length, meta.get("window_overlap", 128), get_transform(self.script))
+
+    @classmethod
+    def load(cls, model: str | Path, **kwargs) -> Tagger:
+        """Load a model directory written by ``ilner train`` (or any IOB2 token classifier, local or hub)."""
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+        from ilner.models.loading import checkpoint_labels, quiet_transformers
+
+        quiet_transformers()
+        model = str(model)
+        if checkpoint_labels(model) is None:
+            raise IlnerError(f"{model} is not a token-classification (NER) model")
+        return cls(AutoModelForTokenClassification.from_pretrained(model), AutoTokenizer.from_pretrained(model),
+                   _model_meta(model), **kwargs)
+
+    def __call__(self, texts: str | Sequence[str]) -> list[Tagged]:
+        """Tag raw texts; each result's entities carry offsets into that text."""
+        if isinstance(texts, str):
+            texts = [texts]
+        results = []
+        for text in texts:
+            tokens = tokenize(text)
+            results.append(Tagged(text, tokens, [], sentences=split_sentences(tokens)))
+        words = [[t.text for t in r.tokens[a:b]] for r in results for a, b in r.sentences]
+        scored = iter(self._score(words))
+        for result in results:
+            for a, b in result.sentences:
+                tags, probabilities = next(scored)
+                result.tags.extend(tags)
+                for chunk in chunks(tags):
+                    first, last = result.tokens[a + chunk.start], result.tokens[a + chunk.end - 1]
+                    result.entities.append(Entity(
+                        first.start, last.end, result.text[first.start:last.end], chunk.label,
+                        round(float(np.mean(probabilities[chunk.start:chunk.end])), 4),
+                    ))
+        return results
+
+    def tag_tokens(self, token_lists: Sequence[Sequence[str]]) -> list[Tagged]:
+        """Tag pre-tokenised sentences; entity ``start``/``end`` are token indices (end exclusive)."""
+        results = []
+        for words, (tags, probabilities) in zip(token_lists, self._score([list(w) for w in token_lists])):
+            tokens, offset = [], 0
+            for word in words:  # offsets into the words joined by single spaces
+                tokens.append(Token(word, offset, offset + len(word)))
+                offset += len(word) + 1
+            entities = [
+                Entity(c.start, c.end, " ".join(words[c.start:c.end]), c.label,
+                       round(float(np.mean(probabilities[c.start:c.end])), 4))
+                for c in chunks(tags)
+            ]
+            results.append(Tagged(" ".join(words), tokens, tags, entities, [(0, len(words))]))
+        return results
+
+    def _score(self, sentences: list[list[str]]) -> list[tuple[list[str], np.ndarray]]:
+        """Tags and the probability of each chosen tag, per sentence."""
+        out = []
+        label_ids = {label: i for i, label in enumerate(self.labels)}
+        for log_probs in word_log_probs(self.model, self.encoder, sentences, self.batch_size, self.device):
+            tags = decode(log_probs, self.labels, self.decoding)
+            chosen = np.exp(log_probs[np.arange(len(tags)), [label_ids[t] for t in tags]]) if tags else np.zeros(0)
+            out.append((tags, chosen))
+        return out

@@ -1,0 +1,115 @@
+"""The Tagger and `ilner predict`: offsets into the original text, long inputs, streaming, errors."""
+
+import json
+import sys
+
+import pytest
+import torch
+
+from ilner.data import load_tagset
+from ilner.inference.tagger import Tagger
+from ilner.models.scratch import ScratchSpec, build_scratch_model
+
+SENTENCES = {
+    "hindi": "प्रधानमंत्री नरेंद्र मोदी ने 15 अगस्त 2024 को दिल्ली में भाषण दिया।",
+    "urdu": "وزیراعظم شہباز شریف نے ۱۴ اگست کو اسلام آباد میں خطاب کیا۔",
+    "odia": "ମୁଖ୍ୟମନ୍ତ୍ରୀ ନବୀନ ପଟ୍ଟନାୟକ ଭୁବନେଶ୍ୱରରେ ୨୦୨୪ ମସିହାରେ କହିଲେ।",
+    "telugu": "ముఖ్యమంత్రి రేవంత్ రెడ్డి హైదరాబాద్‌లో 2024 లో మాట్లాడారు.",
+}
+
+
+@pytest.fixture(scope="module")
+def forced_model(tmp_path_factory):
+    """A tiny model whose head always says B-NEL: every word is an entity, in every script."""
+    labels = list(load_tagset("il-ner").labels)
+    spec = ScratchSpec(vocab_size=200, hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64, max_positions=64)
+    path = build_scratch_model(tmp_path_factory.mktemp("forced") / "m", list(SENTENCES.values()) * 20, labels=labels, spec=spec)
+    from transformers import AutoModelForTokenClassification
+
+    model = AutoModelForTokenClassification.from_pretrained(path)
+    with torch.no_grad():
+        model.classifier.bias.zero_()
+        model.classifier.bias[labels.index("B-NEL")] = 20.0
+    model.save_pretrained(path)
+    return str(path)
+
+
+@pytest.mark.parametrize("language", SENTENCES)
+def test_entity_offsets_slice_the_original_text(forced_model, language):
+    text = "  " + SENTENCES[language] + "\u200c \n"
+    [result] = Tagger.load(forced_model)(text)
+    assert result.entities and len(result.entities) == len(result.tokens)
+    for entity in result.entities:
+        assert text[entity.start:entity.end] == entity.text
+        assert entity.label == "NEL" and 0.99 < entity.score <= 1.0
+    assert [t.text for t in result.tokens] == [text[t.start:t.end] for t in result.tokens]
+
+
+def test_a_10000_word_document_is_tagged_completely(forced_model):
+    words = (SENTENCES["hindi"].rstrip("।").split() * 1000)[:10000]
+    tagger = Tagger.load(forced_model)
+    [result] = tagger(" ".join(words))  # one 10,000-word sentence: no sentence end at all
+    assert len(result.tokens) == 10000 and len(result.tags) == 10000
+    assert len(result.entities) == 10000
+    [tokens_result] = tagger.tag_tokens([words])
+    assert tokens_result.tags == ["B-NEL"] * 10000
+
+
+def test_tag_tokens_returns_token_indices(forced_model):
+    [result] = Tagger.load(forced_model).tag_tokens([["राम", "दिल्ली", "गए"]])
+    assert [(e.start, e.end, e.text) for e in result.entities] == [(0, 1, "राम"), (1, 2, "दिल्ली"), (2, 3, "गए")]
+
+
+def test_not_a_ner_model_is_a_clear_error(tmp_path):
+    from ilner.errors import IlnerError
+
+    spec = ScratchSpec(vocab_size=100, hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64, max_positions=64)
+    encoder = build_scratch_model(tmp_path / "enc", ["राम दिल्ली गए"] * 50, spec=spec)
+    with pytest.raises(IlnerError, match="is not a token-classification"):
+        Tagger.load(encoder)
+
+
+def test_predict_cli_stdin_spans(forced_model, cli, monkeypatch):
+    import io
+
+    text = SENTENCES["hindi"] + "\n" + SENTENCES["urdu"] + "\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8"))))
+    code, out, err = cli("predict", forced_model)
+    assert code == 0, err
+    rows = [line.split("\t") for line in out.splitlines()]
+    assert rows[0] == ["source", "start", "end", "label", "score", "text"]
+    assert len(rows) > 20
+    for source, start, end, label, score, entity in rows[1:]:
+        assert source == "<stdin>" and text[int(start):int(end)] == entity
+
+
+def test_predict_cli_files_lines_jsonl(forced_model, cli, tmp_path):
+    path = tmp_path / "in.txt"
+    path.write_text("\r\n".join(SENTENCES.values()) + "\r\n", encoding="utf-8")
+    code, out, _ = cli("predict", forced_model, path, "--lines", "--format", "jsonl")
+    assert code == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["text"] for r in records] == list(SENTENCES.values())
+    for record in records:
+        assert all(record["text"][e["start"]:e["end"]] == e["text"] for e in record["entities"])
+    code, out, _ = cli("predict", forced_model, path, "--format", "jsonl", "-o", tmp_path / "doc.jsonl")
+    [document] = [json.loads(line) for line in (tmp_path / "doc.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert document["text"] == path.read_bytes().decode("utf-8")  # CRLF kept: offsets index the file
+    assert all(document["text"][e["start"]:e["end"]] == e["text"] for e in document["entities"])
+
+
+def test_predict_cli_conll_evaluate(forced_model, cli, tmp_path):
+    gold = tmp_path / "gold.txt"
+    gold.write_text("राम\tB-NEP\nदिल्ली\tB-NEL\nगए\tO\n", encoding="utf-8")
+    code, out, err = cli("predict", forced_model, gold, "--input-format", "conll", "--format", "conll", "--evaluate")
+    assert code == 0
+    assert out.split("\n")[:3] == ["राम\tB-NEL", "दिल्ली\tB-NEL", "गए\tB-NEL"]
+    assert "micro" in err and "33.33" in err  # 1 of 3 predicted entities is right
+
+
+def test_predict_cli_invalid_utf8_names_the_input(forced_model, cli, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("ठीक है\n".encode() + b"caf\xe9\n")
+    code, _, err = cli("predict", forced_model, bad)
+    assert code == 2
+    assert "bad.txt:2" in err and "not valid UTF-8" in err and "Traceback" not in err
