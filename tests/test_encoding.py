@@ -60,9 +60,10 @@ def test_prediction_tags_every_word_of_a_long_sentence(tiny_dir, tokenizer):
 
     from ilner.data import Sentence
     from ilner.inference.predictor import SentenceTagger
+    from ilner.inference.scores import TorchRunner
 
     model = AutoModelForTokenClassification.from_pretrained(tiny_dir)
-    tagger = SentenceTagger(model, WordEncoder(tokenizer, max_length=32, overlap=8), ["O", "B-NEL", "I-NEL"])
+    tagger = SentenceTagger(TorchRunner(model), WordEncoder(tokenizer, max_length=32, overlap=8), ["O", "B-NEL", "I-NEL"])
     sentence = Sentence(tuple((WORDS * 200)[:2000]), ("O",) * 2000)
     short = Sentence(tuple(WORDS[:3]), ("O",) * 3)
     tagged = tagger.tag([sentence, short])

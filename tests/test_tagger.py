@@ -58,6 +58,22 @@ def test_a_10000_word_document_is_tagged_completely(forced_model):
 def test_tag_tokens_returns_token_indices(forced_model):
     [result] = Tagger.load(forced_model).tag_tokens([["राम", "दिल्ली", "गए"]])
     assert [(e.start, e.end, e.text) for e in result.entities] == [(0, 1, "राम"), (1, 2, "दिल्ली"), (2, 3, "गए")]
+    [mean] = Tagger.load(forced_model, pooling="mean").tag_tokens([["राम", "हैदराबादवासियों", "गए"]])
+    assert mean.tags == ["B-NEL"] * 3
+
+
+def test_mean_pooling_averages_sub_words():
+    import numpy as np
+
+    from ilner.inference.scores import _word_rows
+    from ilner.models.encoding import Window
+
+    window = Window(0, 0, 2, [0, 7, 8, 9, 2], [1, 3])  # <s> w0 w0 w1 </s>
+    log_probs = np.log(np.array([[0.5, 0.5], [0.9, 0.1], [0.1, 0.9], [0.2, 0.8], [0.5, 0.5]]))
+    first = _word_rows(log_probs, window, 1, "first")
+    mean = _word_rows(log_probs, window, 1, "mean")
+    assert np.allclose(np.exp(first), [[0.9, 0.1], [0.2, 0.8]])
+    assert np.allclose(np.exp(mean[0]), [0.5, 0.5]) and np.allclose(np.exp(mean[1]), [0.2, 0.8])
 
 
 def test_not_a_ner_model_is_a_clear_error(tmp_path):

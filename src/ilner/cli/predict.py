@@ -28,6 +28,8 @@ def predict(
     evaluate: Annotated[bool, typer.Option("--evaluate", help="CoNLL input: score the predictions against its tags.")] = False,
     batch_size: Annotated[int, typer.Option(help="Windows per forward pass.")] = 32,
     decoding: Annotated[Optional[str], typer.Option(help="viterbi (valid IOB2) or argmax; default: the model's.")] = None,
+    pooling: Annotated[str, typer.Option(help="Word scores from the first sub-word (as trained) or the mean over sub-words.")] = "first",
+    backend: Annotated[str, typer.Option(help="torch, torch-bf16, onnx or onnx-int8 (onnx: run `ilner export` first).")] = "torch",
 ) -> None:
     """Tag text with a NER model; entity offsets point into the original text.
 
@@ -51,7 +53,7 @@ def predict(
     for path in paths:
         if not path.is_file():
             raise typer.BadParameter(f"{path}: no such file", param_hint="INPUTS")
-    tagger = Tagger.load(model, batch_size=batch_size, decoding=decoding)
+    tagger = Tagger.load(model, backend=backend, batch_size=batch_size, decoding=decoding, pooling=pooling)
 
     with ExitStack() as stack:
         out = stack.enter_context(output.open("w", encoding="utf-8", newline="\n")) if output else sys.stdout

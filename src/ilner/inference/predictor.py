@@ -7,28 +7,24 @@ from dataclasses import replace
 
 from ilner.data.corpus import Sentence
 from ilner.inference.decoding import decode
-from ilner.inference.scores import word_log_probs
+from ilner.inference.scores import Runner, word_log_probs
 from ilner.models.encoding import WordEncoder
 
 
 class SentenceTagger:
-    """A model, its word encoder, its labels and a decoding method."""
+    """A runner (see ilner.inference.scores), its word encoder, labels and decoding method."""
 
-    def __init__(self, model, encoder: WordEncoder, labels: Sequence[str], decoding: str = "viterbi",
-                 batch_size: int = 64, autocast_dtype=None):
-        self.model = model
+    def __init__(self, runner: Runner, encoder: WordEncoder, labels: Sequence[str], decoding: str = "viterbi",
+                 batch_size: int = 64):
+        self.runner = runner
         self.encoder = encoder
         self.labels = list(labels)
         self.decoding = decoding
         self.batch_size = batch_size
-        self.autocast_dtype = autocast_dtype
 
     def tag(self, sentences: Sequence[Sentence]) -> list[Sentence]:
         """Copies of ``sentences`` with predicted tags (every word tagged, any length)."""
-        scores = word_log_probs(
-            self.model, self.encoder, [s.tokens for s in sentences], self.batch_size,
-            autocast_dtype=self.autocast_dtype,
-        )
+        scores = word_log_probs(self.runner, self.encoder, [s.tokens for s in sentences], self.batch_size)
         return [
             replace(s, tags=tuple(decode(lp, self.labels, self.decoding))) for s, lp in zip(sentences, scores)
         ]

@@ -22,7 +22,7 @@ import numpy as np
 from ilner.data.schemes import chunks, split_tag
 from ilner.errors import IlnerError
 from ilner.inference.decoding import decode
-from ilner.inference.scores import word_log_probs
+from ilner.inference.scores import Runner, TorchRunner, word_log_probs
 from ilner.models.encoding import WordEncoder
 from ilner.text.tokenize import Token, split_sentences, tokenize
 from ilner.text.transliterate import get_transform
@@ -71,18 +71,18 @@ def _model_meta(model: str) -> dict:
         return {}
 
 
+BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8")
+
+
 class Tagger:
     """A token-classification model with everything needed to apply it to raw text."""
 
-    def __init__(self, model, tokenizer, meta: dict | None = None, *, batch_size: int = 32,
-                 decoding: str | None = None, device: str | None = None):
-        import torch
-
+    def __init__(self, runner: Runner, tokenizer, labels: Sequence[str], meta: dict | None = None, *,
+                 batch_size: int = 32, decoding: str | None = None, max_positions: int = 512,
+                 pooling: str = "first"):
         meta = meta or {}
-        self.model = model.eval()
-        self.device = torch.device(device) if device else next(model.parameters()).device
-        self.model.to(self.device)
-        self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        self.runner = runner
+        self.labels = list(labels)
         bad = [label for label in self.labels if split_tag(label)[0] not in ("O", "B", "I")]
         if bad:
             raise IlnerError(f"the model's labels are not IOB2 (e.g. {bad[0]!r}); ilner needs O, B-X and I-X labels")
@@ -90,22 +90,43 @@ class Tagger:
         self.script = meta.get("script", "native")
         self.decoding = decoding or meta.get("decoding", "viterbi")
         self.batch_size = batch_size
-        max_length = min(meta.get("max_length", 512), getattr(model.config, "max_position_embeddings", 514) - 2)
+        self.pooling = pooling
+        max_length = min(meta.get("max_length", 512), max_positions)
         self.encoder = WordEncoder(tokenizer, max_length, meta.get("window_overlap", 128), get_transform(self.script))
 
     @classmethod
-    def load(cls, model: str | Path, **kwargs) -> Tagger:
-        """Load a model directory written by ``ilner train`` (or any IOB2 token classifier, local or hub)."""
-        from transformers import AutoModelForTokenClassification, AutoTokenizer
+    def load(cls, model: str | Path, backend: str = "torch", device: str | None = None, **kwargs) -> Tagger:
+        """Load a model written by ``ilner train`` (or any IOB2 token classifier, local or hub).
+
+        ``backend``: ``torch`` (fp32), ``torch-bf16`` (bfloat16 autocast: fast on CPUs with
+        AVX-512 BF16 or AMX, and on GPUs), ``onnx`` or ``onnx-int8`` (after ``ilner export``).
+        """
+        from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer
 
         from ilner.models.loading import checkpoint_labels, quiet_transformers
 
+        if backend not in BACKENDS:
+            raise IlnerError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         quiet_transformers()
         model = str(model)
         if checkpoint_labels(model) is None:
             raise IlnerError(f"{model} is not a token-classification (NER) model")
-        return cls(AutoModelForTokenClassification.from_pretrained(model), AutoTokenizer.from_pretrained(model),
-                   _model_meta(model), **kwargs)
+        config = AutoConfig.from_pretrained(model)
+        labels = [config.id2label[i] for i in range(config.num_labels)]
+        if backend.startswith("onnx"):
+            from ilner.inference.onnx import ONNX_FILES, OnnxRunner
+
+            runner: Runner = OnnxRunner(Path(model) / ONNX_FILES[backend], len(labels))
+        else:
+            import torch
+
+            network = AutoModelForTokenClassification.from_pretrained(model).eval()
+            if device:
+                network.to(device)
+            runner = TorchRunner(network, autocast_dtype=torch.bfloat16 if backend == "torch-bf16" else None)
+        max_positions = getattr(config, "max_position_embeddings", 514) - 2
+        return cls(runner, AutoTokenizer.from_pretrained(model), labels, _model_meta(model),
+                   max_positions=max_positions, **kwargs)
 
     def __call__(self, texts: str | Sequence[str]) -> list[Tagged]:
         """Tag raw texts; each result's entities carry offsets into that text."""
@@ -149,7 +170,7 @@ class Tagger:
         """Tags and the probability of each chosen tag, per sentence."""
         out = []
         label_ids = {label: i for i, label in enumerate(self.labels)}
-        for log_probs in word_log_probs(self.model, self.encoder, sentences, self.batch_size, self.device):
+        for log_probs in word_log_probs(self.runner, self.encoder, sentences, self.batch_size, self.pooling):
             tags = decode(log_probs, self.labels, self.decoding)
             chosen = np.exp(log_probs[np.arange(len(tags)), [label_ids[t] for t in tags]]) if tags else np.zeros(0)
             out.append((tags, chosen))

@@ -35,6 +35,7 @@ from ilner.data.tagsets import load_mapping, load_tagset
 from ilner.errors import IlnerError
 from ilner.evaluation.metrics import Scores, evaluate_by_language
 from ilner.inference.predictor import SentenceTagger
+from ilner.inference.scores import TorchRunner
 from ilner.models.encoding import Window, WordEncoder, model_input, window_labels
 from ilner.models.loading import HeadInit, load_token_classifier, quiet_transformers
 from ilner.text.transliterate import get_transform
@@ -379,7 +380,8 @@ def run_training(
     state = state or TrainerState(fingerprint=fingerprint)
     unwrapped = accelerator.unwrap_model(model)
     autocast = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(accelerator.mixed_precision) if accelerator.native_amp else None
-    tagger = SentenceTagger(unwrapped, encoder, labels, config.decoding, config.eval_batch_size, autocast)
+    tagger = SentenceTagger(TorchRunner(unwrapped, autocast_dtype=autocast), encoder, labels, config.decoding,
+                            config.eval_batch_size)
 
     # 5. Train.
     progress = Progress(total_steps, log, enabled=accelerator.is_main_process)
@@ -471,10 +473,12 @@ def run_training(
 
 
 def _batch(windows: Sequence[Window], targets: Sequence[list[int]], encoder: WordEncoder, device) -> dict:
+    import torch
+
     from ilner.inference.scores import pad_batch
 
     batch = pad_batch(windows, encoder.tokenizer.pad_token_id, targets)
-    return {k: v.to(device) for k, v in batch.items()}
+    return {k: torch.from_numpy(v).to(device) for k, v in batch.items()}
 
 
 def _scores_json(scores: dict[str, dict[str, Scores]]) -> dict:

@@ -1,0 +1,86 @@
+"""ONNX export (fp32, and dynamically quantised int8) and an ONNX Runtime runner.
+
+``export_onnx`` writes ``onnx/model.onnx`` (+ its weights file) and, with ``int8``,
+``onnx/model_int8.onnx`` into a model directory, so ``Tagger.load(dir, backend="onnx")`` finds
+them next to the tokenizer and ``ilner.json``. Needs the ``onnx`` extra.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ilner.errors import IlnerError
+
+ONNX_FILES = {"onnx": "onnx/model.onnx", "onnx-int8": "onnx/model_int8.onnx"}
+
+
+def _require(module: str):
+    try:
+        return __import__(module)
+    except ImportError:
+        raise IlnerError(f"ONNX support needs the {module} package: pip install 'ilner[onnx]'") from None
+
+
+def export_onnx(model_dir: str | Path, int8: bool = False) -> list[Path]:
+    """Export a token classifier directory to ONNX (and int8); returns the files written."""
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    from ilner.models.loading import quiet_transformers
+
+    _require("onnxscript")
+    _require("onnxruntime")
+    quiet_transformers()
+    model_dir = Path(model_dir)
+    model = AutoModelForTokenClassification.from_pretrained(model_dir).eval()
+    staging = model_dir / "onnx.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    example = torch.full((2, 8), 5, dtype=torch.long)
+    batch, length = torch.export.Dim("batch"), torch.export.Dim("length", max=model.config.max_position_embeddings - 2)
+    # The exporter narrates every step on stdout and warns about optional packages: keep it quiet.
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+        torch.onnx.export(
+            model, (example, torch.ones_like(example)), str(staging / "model.onnx"), dynamo=True,
+            input_names=["input_ids", "attention_mask"], output_names=["logits"],
+            dynamic_shapes={"input_ids": {0: batch, 1: length}, "attention_mask": {0: batch, 1: length}},
+            verbose=False,
+        )
+    if int8:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        from onnxruntime.quantization.shape_inference import quant_pre_process
+
+        quant_pre_process(str(staging / "model.onnx"), str(staging / "prepared.onnx"))
+        quantize_dynamic(str(staging / "prepared.onnx"), str(staging / "model_int8.onnx"), weight_type=QuantType.QInt8)
+        (staging / "prepared.onnx").unlink()
+    target = model_dir / "onnx"
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(staging, target)
+    return sorted(target.iterdir())
+
+
+class OnnxRunner:
+    """Runs an exported model with ONNX Runtime on the CPU."""
+
+    def __init__(self, path: str | Path, num_labels: int, threads: int | None = None):
+        ort = _require("onnxruntime")
+        if not Path(path).is_file():
+            raise IlnerError(f"{path} does not exist: export the model first (ilner export MODEL --onnx)")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.num_labels = num_labels
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        return self.session.run(["logits"], {"input_ids": input_ids, "attention_mask": attention_mask})[0]
