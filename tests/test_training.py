@@ -288,23 +288,35 @@ def test_progressive_stages_continue_from_previous(tmp_path):
     assert second["config"]["train"] == [files["telugu", "train"]]
 
 
-def test_script_transform_is_recorded_and_used(tmp_path):
+@pytest.mark.parametrize("script,letters", [("devanagari", ("\u0900", "\u097f")), ("roman", ("a", "z"))])
+def test_script_transform_is_recorded_and_used(tmp_path, script, letters):
     from conftest import MIRROR
 
     if MIRROR is None:
         pytest.skip("dataset mirror not found")
+    if script == "roman":
+        pytest.importorskip("indic_transliteration")
     train = slice_file(MIRROR, "il-ner/Odia/Odia-train.txt", tmp_path / "Odia-train.txt", 80)
-    config = tiny_config(tmp_path, "script=devanagari", f"train=[{train}]", "dev=[]", f"test=[{train}]", "epochs=1")
+    config = tiny_config(tmp_path, f"script={script}", f"train=[{train}]", "dev=[]", f"test=[{train}]", "epochs=1")
     result = run_training(config, log=lambda m: None)
     meta = json.loads((result.output_dir / "ilner.json").read_text())
-    assert meta["script"] == "devanagari"
+    assert meta["script"] == script
     from transformers import AutoTokenizer
 
     vocab = AutoTokenizer.from_pretrained(result.output_dir).get_vocab()
     odia = sum(any("\u0b00" <= c <= "\u0b7f" for c in piece) for piece in vocab)
-    devanagari = sum(any("\u0900" <= c <= "\u097f" for c in piece) for piece in vocab)
-    assert odia == 0 and devanagari > 100  # the tokenizer learnt from converted text
+    converted = sum(any(letters[0] <= c <= letters[1] for c in piece) for piece in vocab)
+    assert odia == 0 and converted > 100  # the tokenizer learnt from converted text
     assert result.test["all"]["strict"].sentences == 80  # scored on the original (Odia) tokens
+
+
+def test_gradient_accumulation_halves_optimizer_steps(tmp_path, hindi):
+    config = tiny_config(tmp_path, f"train=[{hindi['train']}]", "dev=[]", "test=[]", "epochs=1",
+                         "gradient_accumulation_steps=2")
+    run_training(config, log=lambda m: None)
+    meta = json.loads((Path(config.output_dir) / "ilner.json").read_text())
+    state = json.loads((Path(config.output_dir) / "checkpoints/last/trainer_state.json").read_text())
+    assert state["step"] == meta["steps_per_epoch"] == -(-(-(-meta["train_windows"] // 16)) // 2)
 
 
 def test_vocab_augmentation_through_config(tmp_path, hindi):

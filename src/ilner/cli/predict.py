@@ -77,7 +77,7 @@ def _tag_files(tagger, paths, read_stdin, input_format, output_format, out, eval
     """CoNLL or JSONL input, read whole (these formats hold sentences, not running text)."""
     from ilner.data.files import decode_bytes
     from ilner.data.io import read_corpus
-    from ilner.errors import DataError
+    from ilner.data.jsonl import json_records
     from ilner.evaluation.metrics import evaluate_sentences
 
     documents = [(str(p), p.read_bytes()) for p in paths]
@@ -99,13 +99,7 @@ def _tag_files(tagger, paths, read_stdin, input_format, output_format, out, eval
                     out.write(json.dumps({"tokens": list(sentence.tokens), "tags": list(sentence.tags),
                                           "entities": [e.to_dict() for e in result.entities]}, ensure_ascii=False) + "\n")
         else:
-            for number, line in enumerate(text.split("\n"), start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as error:
-                    raise DataError(name, f"not valid JSON: {error.msg}", line=number) from None
+            for _, record in json_records(text, name):
                 if "tokens" in record:
                     [result] = tagger.tag_tokens([record["tokens"]])
                     out.write(json.dumps({**record, "tags": result.tags, "entities": [e.to_dict() for e in result.entities]},

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -80,9 +80,8 @@ def _tokens_to_raw(record: dict, source: str, line: int, report: RepairReport) -
     return list(tokens), [clean_tag(str(tag), line, report) for tag in tags], [line] * len(tokens)
 
 
-def parse_jsonl(text: str, source: str, report: RepairReport) -> list[RawSentence]:
-    """Parse JSONL text of either shape (records may mix them); empty records are skipped."""
-    sentences = []
+def json_records(text: str, source: str) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line; anything but a JSON object is an error."""
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
@@ -90,9 +89,18 @@ def parse_jsonl(text: str, source: str, report: RepairReport) -> list[RawSentenc
             record = json.loads(line)
         except json.JSONDecodeError as error:
             _fail(source, number, f"not valid JSON: {error.msg} (column {error.colno})")
-        if isinstance(record, dict) and "tokens" in record and "tags" in record:
+        if not isinstance(record, dict):
+            _fail(source, number, "each line must be a JSON object")
+        yield number, record
+
+
+def parse_jsonl(text: str, source: str, report: RepairReport) -> list[RawSentence]:
+    """Parse JSONL text of either shape (records may mix them); empty records are skipped."""
+    sentences = []
+    for number, record in json_records(text, source):
+        if "tokens" in record and "tags" in record:
             raw = _tokens_to_raw(record, source, number, report)
-        elif isinstance(record, dict) and "text" in record and "entities" in record:
+        elif "text" in record and "entities" in record:
             raw = _spans_to_raw(record, source, number, report)
         else:
             _fail(source, number, 'expected {"text", "entities"} or {"tokens", "tags"}')

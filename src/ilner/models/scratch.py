@@ -26,8 +26,8 @@ class ScratchSpec:
     num_layers: int = 4
     num_heads: int = 4
     intermediate_size: int = 1024
-    max_positions: int = 512
     dropout: float = 0.1
+    max_positions: int = 512  # longest window in sub-words, special tokens included
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int):

@@ -19,20 +19,9 @@ from typing import Any
 import yaml
 
 from ilner.errors import IlnerError
+from ilner.models.scratch import ScratchSpec
 
 STRATEGIES = ("single", "cross-lingual", "progressive")
-
-
-@dataclass
-class ScratchConfig:
-    """Encoder built from scratch when ``model: scratch`` (tokenizer trained on the training text)."""
-
-    vocab_size: int = 8000
-    hidden_size: int = 256
-    num_layers: int = 4
-    num_heads: int = 4
-    intermediate_size: int = 1024
-    dropout: float = 0.1
 
 
 @dataclass
@@ -51,7 +40,7 @@ class TrainConfig:
     description: str = ""
     # Model: a Hugging Face id, a local directory, or "scratch".
     model: str = "xlm-roberta-base"
-    scratch: ScratchConfig = field(default_factory=ScratchConfig)
+    scratch: ScratchSpec = field(default_factory=ScratchSpec)  # the encoder built when model: scratch
     tagset: str = "il-ner"
     init_mapping: str | None = None  # tagset mapping from the checkpoint's labels (NER-model init)
     data_mapping: str | None = None  # tagset mapping applied to all data when read
@@ -212,6 +201,10 @@ def _validate(config: TrainConfig) -> None:
             raise IlnerError(f"config key {key!r} must not be negative")
     if config.max_train_sentences is not None and config.max_train_sentences <= 0:
         raise IlnerError("config key 'max_train_sentences' must be positive (or null for all)")
+    if config.model == "scratch" and config.scratch.max_positions < config.max_length:
+        raise IlnerError(
+            f"scratch.max_positions ({config.scratch.max_positions}) must be at least max_length ({config.max_length})"
+        )
     for number, stage in enumerate(config.stages, start=1):
         if not stage.train:
             raise IlnerError(f"stage {number} ({stage.name or 'unnamed'}) has no 'train' data")

@@ -177,13 +177,13 @@ def prepare_model(
     config: TrainConfig, labels: list[str], train: list[Sentence], init_dir: Path, log: Log, init_from: str | None
 ) -> tuple[object, object, HeadInit, list[str]]:
     """Build or load the model and tokenizer for ``labels``; save them as the run's starting point."""
-    from ilner.models.scratch import ScratchSpec, build_scratch_model
+    from ilner.models.scratch import build_scratch_model
     from ilner.models.vocabulary import augment_vocabulary
 
     source = init_from or config.model
     mapping = load_mapping(config.init_mapping) if config.init_mapping and not init_from else None
     if source == "scratch":
-        spec = ScratchSpec(**asdict(config.scratch), max_positions=config.max_length)
+        spec = config.scratch
         log(f"building a {spec.num_layers}-layer, {spec.hidden_size}-wide encoder and a "
             f"{spec.vocab_size}-piece tokenizer from the training text")
         scratch_dir = init_dir.with_name("scratch")
