@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from ilner.data.schemes import split_tag
@@ -46,6 +47,9 @@ def checkpoint_labels(name_or_path: str) -> list[str] | None:
     """The labels of a token-classification checkpoint, or None for a plain encoder."""
     from transformers import AutoConfig
 
+    looks_local = name_or_path.startswith((".", "/", "~")) or name_or_path.count("/") > 1
+    if looks_local and not Path(name_or_path).expanduser().is_dir():
+        raise IlnerError(f"no model directory {name_or_path}")
     try:
         config = AutoConfig.from_pretrained(name_or_path)
     except OSError as error:
