@@ -431,3 +431,10 @@ def test_train_cli_prints_per_language_per_type_table(cli, tmp_path):
     code, out, err = cli(*args)
     assert code == 0, err
     assert "Test results" in out and "hindi" in out and "telugu" in out and "NEP" in out and "strict F1" in out
+
+
+def test_output_dir_must_not_be_the_starting_model(tmp_path):
+    (tmp_path / "m").mkdir()
+    config = tiny_config(tmp_path, f"model={tmp_path / 'm'}", f"output_dir={tmp_path / 'm'}")
+    with pytest.raises(IlnerError, match="is the model training starts from"):
+        run_training(config, log=lambda m: None)

@@ -296,6 +296,9 @@ def run_training(
     started = time.time()
     quiet_transformers()
     output_dir = Path(config.output_dir)
+    source = Path(init_from or config.model)
+    if source.exists() and source.resolve() == output_dir.resolve():
+        raise IlnerError(f"output_dir {output_dir} is the model training starts from; choose another output_dir")
     accelerator = _accelerator(config)
     if not accelerator.is_main_process:
         log = lambda message: None  # noqa: E731 - one voice in multi-process runs
