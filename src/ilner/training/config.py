@@ -41,6 +41,9 @@ class TrainConfig:
     # Model: a Hugging Face id, a local directory, or "scratch".
     model: str = "xlm-roberta-base"
     scratch: ScratchSpec = field(default_factory=ScratchSpec)  # the encoder built when model: scratch
+    # Data whose text (never its tags) also trains the scratch tokenizer, so that later stages or
+    # other languages are not all <unk>; progressive and cross-lingual runs default to all their data.
+    scratch_text: list[str] = field(default_factory=list)
     tagset: str = "il-ner"
     init_mapping: str | None = None  # tagset mapping from the checkpoint's labels (NER-model init)
     data_mapping: str | None = None  # tagset mapping applied to all data when read

@@ -43,10 +43,13 @@ def cross_lingual(config: TrainConfig, *, resume: bool = False, log: Log = print
     """
     root = Path(config.output_dir)
     results = []
+    # A scratch tokenizer learns every language's text (not its tags), or zero-shot runs would
+    # see nothing but <unk> in the other scripts.
+    scratch_text = config.scratch_text or [s for lang in config.languages for s in _fill(config.train, lang)]
     for language in config.languages:
         run = replace(
             config, strategy="single", train=_fill(config.train, language), dev=_fill(config.dev, language),
-            output_dir=str(root / language),
+            output_dir=str(root / language), scratch_text=scratch_text,
         )
         log(f"== cross-lingual: training on {language}")
         results.append(run_training(run, resume=resume, log=log))
@@ -72,12 +75,14 @@ def progressive(config: TrainConfig, *, resume: bool = False, log: Log = print) 
     results: list[RunResult] = []
     previous: str | None = None
     summary = []
+    # The first stage's scratch tokenizer learns the text of all stages (see cross_lingual).
+    scratch_text = config.scratch_text or [spec for stage in config.stages for spec in stage.train]
     for number, stage in enumerate(config.stages, start=1):
         name = stage.name or "+".join(s.split(":")[1] if s.count(":") == 2 else Path(s).stem for s in stage.train)
         run = replace(
             config, strategy="single", stages=[], train=stage.train, dev=stage.dev or config.dev,
             epochs=stage.epochs or config.epochs, learning_rate=stage.learning_rate or config.learning_rate,
-            output_dir=str(root / f"stage-{number}-{name}"),
+            output_dir=str(root / f"stage-{number}-{name}"), scratch_text=scratch_text,
         )
         if resume and _finished(Path(run.output_dir)):
             log(f"== stage {number} ({name}) already finished; continuing from it")

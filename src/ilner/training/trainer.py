@@ -189,7 +189,8 @@ def prepare_model(
         scratch_dir = init_dir.with_name("scratch")
         shutil.rmtree(scratch_dir, ignore_errors=True)
         transform = get_transform(config.script)
-        texts = (" ".join(model_input(w, transform) for w in s.tokens) for s in train)
+        extra = read_split(config, config.scratch_text, log) if config.scratch_text else []
+        texts = (" ".join(model_input(w, transform) for w in s.tokens) for s in [*train, *extra])
         build_scratch_model(scratch_dir, texts, spec=spec, seed=config.seed)
         source = str(scratch_dir)
     model, tokenizer, head = load_token_classifier(source, labels, mapping)
