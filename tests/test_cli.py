@@ -53,14 +53,15 @@ def test_check_bad_files_exit_nonzero_without_traceback(cli, tmp_path, name, con
 def test_evaluate_cli_json_and_token_mismatch(cli, tmp_path):
     gold = write(tmp_path / "gold.txt", "राम\tB-NEP\nदिल्ली\tB-NEL\nगए\tO\n\n5\tB-NEN\nबजे\tI-NEN\n")
     pred = write(tmp_path / "pred.txt", "राम\tB-NEP\nदिल्ली\tB-NEO\nगए\tO\n\n5\tO\nबजे\tI-NEN\n")
-    code, out, _ = cli("evaluate", gold, pred, "--json", tmp_path / "scores.json")
-    assert code == 0 and "micro" in out
+    code, out, _ = cli("evaluate", gold, pred, "--json", tmp_path / "scores.json", "--bootstrap", "50")
+    assert code == 0 and "micro" in out and "95% bootstrap interval" in out
     scores = json.loads((tmp_path / "scores.json").read_text())
     assert scores["scheme"] == "strict"
     assert scores["micro"]["precision"] == pytest.approx(1 / 2)  # strict ignores the stray I-NEN
     assert scores["conlleval"]["micro"]["precision"] == pytest.approx(1 / 3)
     assert scores["per_type"]["NEL"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
     assert set(scores) >= {"micro", "macro", "per_type", "scheme"}
+    assert scores["micro_interval"]["low"] <= scores["micro"]["f1"] <= scores["micro_interval"]["high"]
 
     wrong = write(tmp_path / "wrong.txt", "राम\tB-NEP\nमुंबई\tB-NEO\nगए\tO\n\n5\tO\nबजे\tI-NEN\n")
     code, out, err = cli("evaluate", gold, wrong)

@@ -13,6 +13,7 @@ from ilner.cli._render import pct, scores_table, write_json
 from ilner.data.corpus import Sentence
 from ilner.data.io import read_corpus
 from ilner.data.sources import load_corpora
+from ilner.evaluation.bootstrap import bootstrap_f1
 from ilner.evaluation.metrics import align, evaluate_sentences, exclude_seen
 from ilner.errors import DataError
 
@@ -28,6 +29,7 @@ def evaluate(
         "--exclude-seen", help="Also score only sentences not found word for word in this data (e.g. il-ner:hindi:train).")] = None,
     tagset: TagsetOption = None,
     mapping: Annotated[Optional[str], typer.Option("--map", help="Map gold and predictions through this mapping (name or YAML file) first.")] = None,
+    bootstrap: Annotated[int, typer.Option(help="Resamples for a 95% confidence interval of micro F1 (0: none).")] = 0,
     json_path: JsonOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -72,6 +74,9 @@ def evaluate(
         )
     other = "conlleval" if scheme == "strict" else "strict"
     console.print(f"{other} micro F1 (all sentences): {pct(overall['other'].micro.f1)}")
+    interval = bootstrap_f1(all_gold, all_pred, n=bootstrap, scheme=scheme) if bootstrap else None
+    if interval:
+        console.print(f"{scheme} micro F1 with 95% bootstrap interval ({bootstrap} resamples of sentences): {interval}")
     if several:
         table = Table(title="Per language", title_justify="left")
         for column in ("language", "sentences", "precision", "recall", f"F1 {scheme}", f"F1 {other}"):
@@ -90,6 +95,8 @@ def evaluate(
             other: overall["other"].to_dict(),
             "per_language": {lang: s["all"].to_dict() for lang, s in per_language.items()},
         }
+        if interval:
+            payload["micro_interval"] = {"f1": interval.f1, "low": interval.low, "high": interval.high, "resamples": bootstrap}
         if seen:
             payload["unseen"] = overall["unseen"].to_dict() | {
                 "excluded": overall["all"].sentences - overall["unseen"].sentences,
