@@ -129,7 +129,7 @@ def main() -> None:
         outputs[key] = [t.tags for t in tagged]
     reference = outputs["(c) ilner PyTorch fp32"]
     pipeline_speed = words / results["(b) transformers pipeline, batch 32"]
-    print(f"\n| path | words/s | x pipeline | sentences tagged as (c) |\n|---|---|---|---|")
+    print("\n| path | words/s | x pipeline | sentences tagged as (c) |\n|---|---|---|---|")
     for key, seconds in results.items():
         same = f"{np.mean([a == b for a, b in zip(outputs[key], reference)]):.1%}" if key in outputs else ""
         print(f"| {key} | {words / seconds:,.0f} | {words / seconds / pipeline_speed:.2f} | {same} |")

@@ -36,6 +36,21 @@ def test_whitespace_columns_tag_last_docstart_bom_crlf_trailing_spaces(tmp_path)
     assert corpus.sentences[1].line == 9
 
 
+def test_trailing_tab_after_the_tag(tmp_path):
+    corpus = read_corpus(write(tmp_path / "t.txt", "राम\tB-NEP\t\nगए\t\n"))
+    assert corpus.sentences[0].tags == ("B-NEP", "O")  # "गए<TAB>": an empty tag, rule 3
+    assert corpus.report.counts["bare-dash"] == 1
+
+
+def test_span_labels_with_iob_prefix(tmp_path):
+    record = {"text": "राम गए", "entities": [{"start": 0, "end": 3, "label": "B-NEP"}]}
+    corpus = read_corpus(write(tmp_path / "p.jsonl", json.dumps(record, ensure_ascii=False) + "\n"))
+    assert corpus.sentences[0].tags == ("B-NEP", "O")
+    record["entities"][0]["label"] = "O"
+    with pytest.raises(DataError, match="labelled O"):
+        read_corpus(write(tmp_path / "o.jsonl", json.dumps(record, ensure_ascii=False) + "\n"))
+
+
 def test_zwnj_and_zwj_inside_tokens_are_kept(tmp_path):
     token = "पै\u200cसा\u200d"
     corpus = read_corpus(write(tmp_path / "z.txt", f"{token}\tO\n"))

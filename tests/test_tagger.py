@@ -129,3 +129,40 @@ def test_predict_cli_invalid_utf8_names_the_input(forced_model, cli, tmp_path):
     code, _, err = cli("predict", forced_model, bad)
     assert code == 2
     assert "bad.txt:2" in err and "not valid UTF-8" in err and "Traceback" not in err
+
+
+def test_predict_cli_conll_without_tags(forced_model, cli, tmp_path):
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("राम\nदिल्ली\nगए\n\nसीता\n", encoding="utf-8")
+    code, out, err = cli("predict", forced_model, tokens, "--input-format", "conll")
+    assert code == 0, err
+    assert out.split("\n")[:5] == ["राम\tB-NEL", "दिल्ली\tB-NEL", "गए\tB-NEL", "", "सीता\tB-NEL"]
+    code, _, err = cli("predict", forced_model, tokens, "--input-format", "conll", "--evaluate")
+    assert code == 2 and "no tag to evaluate against" in err
+
+
+def test_long_lines_are_cut_into_pieces_with_document_offsets(forced_model, monkeypatch):
+    import io
+
+    from ilner.inference import stream
+
+    monkeypatch.setattr(stream, "MAX_PIECE", 40)
+    text = (SENTENCES["hindi"] + " ") * 5 + "\n" + SENTENCES["urdu"] + "\n"
+    units = list(stream.read_units("doc", io.BytesIO(text.encode("utf-8")), lines=False))
+    assert len(units) > 5 and all(len(u.text) <= 40 for u in units)
+    assert "".join(u.text + u.newline for u in units) == text
+    out = io.StringIO()
+    stream.tag_stream(Tagger.load(forced_model), units, stream.Writer(out, "spans", lines=False))
+    rows = [line.split("\t") for line in out.getvalue().splitlines()[1:]]
+    from ilner.text.tokenize import tokenize
+
+    assert len(rows) == len(tokenize(text))  # every token tagged once, none lost at the cuts
+    assert all(text[int(start):int(end)] == entity for _, start, end, _, _, entity in rows)
+
+
+def test_predict_refuses_to_overwrite_its_input(forced_model, cli, tmp_path):
+    path = tmp_path / "in.txt"
+    path.write_text("राम\n", encoding="utf-8")
+    code, _, err = cli("predict", forced_model, path, "-o", path)
+    assert code != 0 and "both an input and the output" in " ".join(err.replace("│", " ").split())
+    assert path.read_text(encoding="utf-8") == "राम\n"

@@ -38,6 +38,9 @@ def test_abbreviations_and_repeated_punctuation():
     assert words("डॉ. ए. पी. जे. अब्दुल कलाम ने कहा, ''नमस्ते''।") == [
         "डॉ.", "ए.", "पी.", "जे.", "अब्दुल", "कलाम", "ने", "कहा", ",", "''", "नमस्ते", "''", "।"]
     assert words("वह घर गया है.") == ["वह", "घर", "गया", "है", "."]  # one syllable, yet no abbreviation
+    assert words("वह कल आई. फिर") == ["वह", "कल", "आई", ".", "फिर"]  # a letter name that is also a word
+    assert words("PM2.5 और Rs1,000") == ["PM2.5", "और", "Rs1,000"]
+    assert words("वह आया.फिर गया") == ["वह", "आया", ".", "फिर", "गया"]
 
 
 def test_zero_width_joiners_stay_inside_words():
@@ -52,6 +55,7 @@ def test_sentences():
         "डॉ. शर्मा 3.5 घंटे रुके ।", "फिर गए !", "क्या ?", "'' हाँ । ''", "ठीक"]
     urdu = tokenize("یہ کتاب ہے۔ وہ کہاں ہے؟")
     assert len(split_sentences(urdu)) == 2
+    assert len(split_sentences(tokenize("क्या?! हाँ"))) == 2
 
 
 def test_detokenize_attaches_punctuation():

@@ -18,6 +18,3 @@ def main() -> None:
     except IlnerError as error:
         err_console.print(f"[bold red]error:[/bold red] {escape(str(error))}", soft_wrap=True)
         sys.exit(2)
-    except KeyboardInterrupt:
-        err_console.print("interrupted")
-        sys.exit(130)

@@ -25,7 +25,8 @@ data_app = typer.Typer(
 app.add_typer(data_app, name="data")
 
 # Reports are wide tables: when output goes to a file or CI log, do not squeeze them into 80 columns.
-_WIDTH = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "0")) or 180
+_COLUMNS = os.environ.get("COLUMNS", "")
+_WIDTH = None if sys.stdout.isatty() else (int(_COLUMNS) if _COLUMNS.isdigit() else 180)
 console = Console(highlight=False, width=_WIDTH)
 err_console = Console(stderr=True, highlight=False, width=_WIDTH)
 

@@ -45,6 +45,9 @@ def evaluate(
         raise typer.BadParameter(f"{scheme!r}; choose strict or conlleval", param_hint="--scheme")
     gold_loaded = load_corpora([gold], data_dir=data_dir, tagset=tagset, mapping=mapping, progress=progress)
     several = len(gold_loaded) > 1
+    names = [source.path.name for source, _ in gold_loaded]
+    if several and len(set(names)) < len(names):
+        raise DataError(gold, "stands for several files with the same name; evaluate them one at a time")
     if several and not predictions.is_dir():
         raise DataError(str(predictions), f"{gold} stands for {len(gold_loaded)} files; give a folder "
                         "holding a prediction file of the same name for each")
@@ -61,7 +64,8 @@ def evaluate(
         align(gold_corpus.sentences, pred_corpus.sentences)
         all_gold += gold_corpus.sentences
         all_pred += pred_corpus.sentences
-        key = source.language or source.name
+        languages = [s.language for s, _ in gold_loaded]
+        key = source.language if source.language and languages.count(source.language) == 1 else source.name
         per_language[key] = _score_both(gold_corpus.sentences, pred_corpus.sentences, seen, scheme)
 
     overall = _score_both(all_gold, all_pred, seen, scheme)

@@ -21,8 +21,8 @@ INPUT_FORMATS = ("text", "conll", "jsonl")
 def predict(
     model: Annotated[str, typer.Argument(help="Model directory (from `ilner train`) or Hugging Face id.", show_default=False)],
     inputs: Annotated[Optional[list[Path]], typer.Argument(help="Input files; none or '-' reads standard input.", show_default=False)] = None,
-    input_format: Annotated[str, typer.Option("--input-format", help="text, conll (pre-tokenised) or jsonl ({\"text\"} or {\"tokens\"}).")] = "text",
-    output_format: Annotated[str, typer.Option("--format", help="spans (TSV, one entity per line), jsonl or conll.")] = "spans",
+    input_format: Annotated[str, typer.Option("--input-format", help="text, conll (pre-tokenised; tags optional) or jsonl ({\"text\"} or {\"tokens\"}).")] = "text",
+    output_format: Annotated[Optional[str], typer.Option("--format", help="spans (TSV, one entity per line; text input), jsonl or conll. Default: spans for text, else the input's format.")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of standard output.")] = None,
     lines: Annotated[bool, typer.Option("--lines", help="Text input: each line is a document (offsets within the line).")] = False,
     evaluate: Annotated[bool, typer.Option("--evaluate", help="CoNLL input: score the predictions against its tags.")] = False,
@@ -30,12 +30,13 @@ def predict(
     decoding: Annotated[Optional[str], typer.Option(help="viterbi (valid IOB2) or argmax; default: the model's.")] = None,
     pooling: Annotated[str, typer.Option(help="Word scores from the first sub-word (as trained) or the mean over sub-words.")] = "first",
     backend: Annotated[str, typer.Option(help="torch, torch-bf16, onnx or onnx-int8 (onnx: run `ilner export` first).")] = "torch",
+    device: Annotated[Optional[str], typer.Option(help="torch device, e.g. cuda (default: cpu).")] = None,
 ) -> None:
     """Tag text with a NER model; entity offsets point into the original text.
 
-    Text is read line by line and tagged in batches, so memory stays flat on large inputs (for
-    jsonl output without --lines, one document is held at a time). The model's script transform
-    and tagset (ilner.json) are applied automatically.
+    Text is read line by line and tagged in batches; each line is tagged on its own. Memory stays
+    flat for spans and conll output and with --lines (jsonl output without --lines holds one
+    document at a time). The model's script transform and tagset (ilner.json) are applied.
 
     Example: echo "प्रधानमंत्री नरेंद्र मोदी ने 15 अगस्त 2024 को दिल्ली में भाषण दिया।" | ilner predict runs/cpu-joint
     """
@@ -44,50 +45,57 @@ def predict(
 
     if input_format not in INPUT_FORMATS:
         raise typer.BadParameter(f"{input_format!r}; choose one of {', '.join(INPUT_FORMATS)}", param_hint="--input-format")
+    output_format = output_format or ("spans" if input_format == "text" else input_format)
     if output_format not in OUTPUT_FORMATS:
         raise typer.BadParameter(f"{output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}", param_hint="--format")
+    if input_format != "text" and (output_format == "spans" or lines):
+        raise typer.BadParameter("spans output and --lines are for text input; use --format conll or jsonl")
     if evaluate and input_format != "conll":
         raise typer.BadParameter("needs --input-format conll (gold tags to compare with)", param_hint="--evaluate")
-    paths = [p for p in inputs or [] if str(p) != "-"]
-    read_stdin = not inputs or any(str(p) == "-" for p in inputs)
-    for path in paths:
-        if not path.is_file():
+    sources = [p for p in inputs or [Path("-")]]
+    for path in sources:
+        if str(path) != "-" and (not path.exists() or path.is_dir()):
             raise typer.BadParameter(f"{path}: no such file", param_hint="INPUTS")
-    tagger = Tagger.load(model, backend=backend, batch_size=batch_size, decoding=decoding, pooling=pooling)
+        if output is not None and str(path) != "-" and path.resolve() == output.resolve():
+            raise typer.BadParameter(f"{path} is both an input and the output", param_hint="--output")
+    tagger = Tagger.load(model, backend=backend, device=device, batch_size=batch_size, decoding=decoding, pooling=pooling)
 
     with ExitStack() as stack:
         out = stack.enter_context(output.open("w", encoding="utf-8", newline="\n")) if output else sys.stdout
         if input_format == "text":
             writer = Writer(out, output_format, lines)
-            sources = [(str(p), stack.enter_context(p.open("rb"))) for p in paths]
-            if read_stdin:
-                sources.append(("<stdin>", sys.stdin.buffer))
-            total = sum(p.stat().st_size for p in paths)
-            progress = _progress(stack, total if not read_stdin else None)
+            named = [p for p in sources if str(p) != "-"]
+            progress = _progress(stack, sum(p.stat().st_size for p in named) if len(named) == len(sources) else None)
             found = 0
-            for name, handle in sources:
-                found += tag_stream(tagger, read_units(name, handle, lines), writer, advance=progress)
-                writer.end_document()
+            for path in sources:  # opened one at a time, in the order given
+                with ExitStack() as opened:
+                    name, handle = ("<stdin>", sys.stdin.buffer) if str(path) == "-" else (str(path), opened.enter_context(path.open("rb")))
+                    found += tag_stream(tagger, read_units(name, handle, lines), writer, advance=progress)
+                    writer.close()
             err_console.print(f"[dim]{found} entities[/dim]")
         else:
-            _tag_files(tagger, paths, read_stdin, input_format, output_format, out, evaluate)
+            _tag_files(tagger, sources, input_format, output_format, out, evaluate)
 
 
-def _tag_files(tagger, paths, read_stdin, input_format, output_format, out, evaluate) -> None:
+def _tag_files(tagger, sources, input_format, output_format, out, evaluate) -> None:
     """CoNLL or JSONL input, read whole (these formats hold sentences, not running text)."""
     from ilner.data.files import decode_bytes
     from ilner.data.io import read_corpus
     from ilner.data.jsonl import json_records
+    from ilner.errors import DataError
     from ilner.evaluation.metrics import evaluate_sentences
 
-    documents = [(str(p), p.read_bytes()) for p in paths]
-    if read_stdin:
-        documents.append(("<stdin>", sys.stdin.buffer.read()))
     gold_all, predicted_all = [], []
-    for name, data in documents:
+    for path in sources:
+        name, data = ("<stdin>", sys.stdin.buffer.read()) if str(path) == "-" else (str(path), path.read_bytes())
         text, _ = decode_bytes(data, name)
         if input_format == "conll":
-            corpus = read_corpus(name, text=text, tagset=tagger.meta.get("tagset"), file_format="conll")
+            corpus = read_corpus(name, text=text, tagset=tagger.meta.get("tagset"), file_format="conll", tags_optional=True)
+            if evaluate and corpus.report.untagged_lines:
+                raise DataError(name, f"{corpus.report.untagged_lines} lines have no tag to evaluate against")
+            if corpus.report.counts.get("malformed-line"):
+                err_console.print(f"[yellow]{name}: skipped {corpus.report.counts['malformed-line']} malformed lines "
+                                  f"(first at line {corpus.report.skipped_lines[0][0]})[/yellow]")
             tagged = tagger.tag_tokens([s.tokens for s in corpus])
             predicted = [replace(s, tags=tuple(t.tags)) for s, t in zip(corpus, tagged)]
             gold_all += corpus.sentences
@@ -98,15 +106,24 @@ def _tag_files(tagger, paths, read_stdin, input_format, output_format, out, eval
                 else:
                     out.write(json.dumps({"tokens": list(sentence.tokens), "tags": list(sentence.tags),
                                           "entities": [e.to_dict() for e in result.entities]}, ensure_ascii=False) + "\n")
-        else:
-            for _, record in json_records(text, name):
-                if "tokens" in record:
-                    [result] = tagger.tag_tokens([record["tokens"]])
-                    out.write(json.dumps({**record, "tags": result.tags, "entities": [e.to_dict() for e in result.entities]},
-                                         ensure_ascii=False) + "\n")
-                else:
-                    [result] = tagger([record.get("text", "")])
-                    out.write(json.dumps({**record, "entities": [e.to_dict() for e in result.entities]}, ensure_ascii=False) + "\n")
+            continue
+        for number, record in json_records(text, name):
+            tokens, raw = record.get("tokens"), record.get("text")
+            if tokens is not None:
+                if not isinstance(tokens, list) or not all(isinstance(t, str) and t.strip() for t in tokens):
+                    raise DataError(name, "'tokens' must be a list of non-empty strings", line=number)
+                [result] = tagger.tag_tokens([tokens])
+            elif isinstance(raw, str):
+                [result] = tagger([raw])
+            else:
+                raise DataError(name, 'each record needs "text" (a string) or "tokens" (a list)', line=number)
+            if output_format == "conll":
+                for a, b in result.sentences:
+                    out.write("".join(f"{t.text}\t{tag}\n" for t, tag in zip(result.tokens[a:b], result.tags[a:b])) + "\n")
+            else:
+                extra = {"tags": result.tags} if tokens is not None else {}
+                out.write(json.dumps({**record, **extra, "predicted_entities": [e.to_dict() for e in result.entities]},
+                                     ensure_ascii=False) + "\n")
     if evaluate:
         scores = evaluate_sentences(gold_all, predicted_all)
         err_console.print(scores_table(scores, "Predictions against the input's tags (strict)"))

@@ -18,8 +18,11 @@ from ilner.data.schemes import iob2_to_bioes
 RawSentence = tuple[list[str], list[str], list[int]]
 
 
-def parse_conll(text: str, report: RepairReport) -> list[RawSentence]:
-    """Split CoNLL text into sentences, cleaning tags (rules 1-3) and skipping malformed lines."""
+def parse_conll(text: str, report: RepairReport, tags_optional: bool = False) -> list[RawSentence]:
+    """Split CoNLL text into sentences, cleaning tags (rules 1-3) and skipping malformed lines.
+
+    With ``tags_optional`` a line holding only a token is a token (tag O, counted in
+    ``report.untagged_lines``), as in pre-tokenised input to a tagger."""
     sentences: list[RawSentence] = []
     tokens: list[str] = []
     tags: list[str] = []
@@ -38,7 +41,12 @@ def parse_conll(text: str, report: RepairReport) -> list[RawSentence]:
             close()
             continue
         fields = line.split("\t") if "\t" in line else line.split()
+        while len(fields) > 2 and not fields[-1].strip():  # "token<TAB>B-NEP<TAB>": the tag is B-NEP
+            fields.pop()
         token = fields[0]
+        if len(fields) == 1 and tags_optional and token.strip():
+            fields.append("O")  # pre-tokenised text without tags, for prediction
+            report.untagged_lines += 1
         if len(fields) < 2 or not token.strip():
             report.add(MALFORMED_LINE, number)
             report.skipped_lines.append((number, line))

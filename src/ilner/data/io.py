@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ilner.data.conll import parse_conll, write_conll
 from ilner.data.corpus import Corpus, Sentence
-from ilner.data.files import decode_bytes, read_text
+from ilner.data.files import read_text
 from ilner.data.jsonl import parse_jsonl, write_jsonl
 from ilner.data.repair import RULE_DESCRIPTIONS, RepairReport, TagRepairer
 from ilner.data.schemes import SCHEMES, detect_scheme
@@ -30,6 +30,7 @@ def read_corpus(
     keep_unknown: bool = False,
     strict: bool = False,
     repair_iob: bool = True,
+    tags_optional: bool = False,
     file_format: str | None = None,
     language: str | None = None,
     split: str | None = None,
@@ -52,7 +53,7 @@ def read_corpus(
         encoding = "utf-8"
     report = RepairReport(source, encoding=encoding)
     file_format = file_format or guess_format(path)
-    raw = parse_jsonl(text, source, report) if file_format == "jsonl" else parse_conll(text, report)
+    raw = parse_jsonl(text, source, report) if file_format == "jsonl" else parse_conll(text, report, tags_optional)
     if not raw:
         if not text:
             what = "is empty"
@@ -79,12 +80,6 @@ def read_corpus(
                 line=line,
             )
     return Corpus(sentences, source, tagset, language, split, report)
-
-
-def read_bytes_corpus(data: bytes, source: str, **kwargs) -> Corpus:
-    """``read_corpus`` over raw bytes, e.g. standard input."""
-    text, _ = decode_bytes(data, source)
-    return read_corpus(source, text=text, **kwargs)
 
 
 def write_corpus(

@@ -62,6 +62,10 @@ def _spans_to_raw(record: dict, source: str, line: int, report: RepairReport) ->
     tags = ["O"] * len(pieces)
     for start, end, label in spans:
         label = clean_tag(label, line, report)
+        if label == "O":
+            _fail(source, line, "an entity labelled O: leave it out of 'entities'")
+        if label[:2] in ("B-", "I-"):
+            label = label[2:]  # a type written with an IOB prefix
         inside = [i for i, (a, b) in enumerate(pieces) if a >= start and b <= end]
         for position, i in enumerate(inside):
             tags[i] = f"{'B' if position == 0 else 'I'}-{label}"

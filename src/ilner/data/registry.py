@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -88,7 +89,8 @@ DATASETS: tuple[str, ...] = tuple(dict.fromkeys(f.dataset for f in REGISTRY))
 
 
 def is_address(text: str) -> bool:
-    return text.count(":") == 2 and text.split(":", 1)[0] in DATASETS
+    """``il-ner:hindi:train``, ``il-ner:hindi`` (all splits) or ``il-ner:*:test``; not a file path."""
+    return 1 <= text.count(":") <= 2 and text.split(":", 1)[0] in DATASETS
 
 
 def match(address: str) -> list[DataFile]:
@@ -141,7 +143,10 @@ def download(data_file: DataFile, progress: Callable[[str], None] | None = None)
     """Download one file into the cache, verify its sha256, and move it into place atomically."""
     target = cache_dir() / data_file.mirror_path
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
+    # A private partial file: processes downloading at once (e.g. under accelerate) never share one.
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    os.close(handle)
+    partial = Path(name)
     if progress:
         progress(f"downloading {data_file.address} from {data_file.url}")
     try:

@@ -52,6 +52,7 @@ class RepairReport:
     unknown_types: Counter[str] = field(default_factory=Counter)
     kept_unknown: bool = False
     conversions: int = 0
+    untagged_lines: int = 0
     example_lines: dict[str, list[int]] = field(default_factory=dict)
     skipped_lines: list[tuple[int, str]] = field(default_factory=list)
 

@@ -31,7 +31,6 @@ def _require(module: str):
 
 def export_onnx(model_dir: str | Path, int8: bool = False) -> list[Path]:
     """Export a token classifier directory to ONNX (and int8); returns the files written."""
-    import torch
     from transformers import AutoModelForTokenClassification
 
     from ilner.models.loading import quiet_transformers
@@ -44,6 +43,20 @@ def export_onnx(model_dir: str | Path, int8: bool = False) -> list[Path]:
     staging = model_dir / "onnx.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    try:
+        _export_into(model, staging, int8)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    target = model_dir / "onnx"
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(staging, target)
+    return sorted(target.iterdir())
+
+
+def _export_into(model, staging: Path, int8: bool) -> None:
+    import torch
+
     example = torch.full((2, 8), 5, dtype=torch.long)
     batch, length = torch.export.Dim("batch"), torch.export.Dim("length", max=model.config.max_position_embeddings - 2)
     # The exporter narrates every step on stdout and warns about optional packages: keep it quiet.
@@ -61,12 +74,10 @@ def export_onnx(model_dir: str | Path, int8: bool = False) -> list[Path]:
         from onnxruntime.quantization.shape_inference import quant_pre_process
 
         quant_pre_process(str(staging / "model.onnx"), str(staging / "prepared.onnx"))
-        quantize_dynamic(str(staging / "prepared.onnx"), str(staging / "model_int8.onnx"), weight_type=QuantType.QInt8)
-        (staging / "prepared.onnx").unlink()
-    target = model_dir / "onnx"
-    shutil.rmtree(target, ignore_errors=True)
-    os.replace(staging, target)
-    return sorted(target.iterdir())
+        quantize_dynamic(str(staging / "prepared.onnx"), str(staging / "model_int8.onnx"), weight_type=QuantType.QInt8,
+                         use_external_data_format=model.num_parameters() * 4 > 1.8e9)
+        for leftover in staging.glob("prepared.onnx*"):
+            leftover.unlink()
 
 
 class OnnxRunner:
@@ -77,9 +88,12 @@ class OnnxRunner:
         if not Path(path).is_file():
             raise IlnerError(f"{path} does not exist: export the model first (ilner export MODEL --onnx)")
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.intra_op_num_threads = threads or len(os.sched_getaffinity(0))
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # noqa: BLE001 - ORT raises its own exception types
+            raise IlnerError(f"cannot load {path} (export it again with `ilner export MODEL --onnx`): {error}") from None
         self.num_labels = num_labels
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:

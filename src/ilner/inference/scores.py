@@ -75,7 +75,7 @@ POOLINGS = ("first", "mean")
 
 def _word_rows(log_probs: np.ndarray, window: Window, suffix_length: int, pooling: str) -> np.ndarray:
     """Each word's row: its first piece's scores, or the mean over its pieces (renormalised)."""
-    if pooling == "first":
+    if pooling == "first" or not window.word_starts:
         return log_probs[window.word_starts]
     ends = window.word_starts[1:] + [len(window) - suffix_length]
     means = np.stack([log_probs[a:b].mean(axis=0) for a, b in zip(window.word_starts, ends)])

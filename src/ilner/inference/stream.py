@@ -1,8 +1,11 @@
 """Streaming raw text through a Tagger: read lines lazily, tag them in batches, write as they come.
 
-Memory stays flat however large the input: text is read line by line and tagged a few hundred
-lines at a time. A document is a file (or standard input), or, with ``lines=True``, each line.
-Offsets in the output point into the document: ``document[start:end] == entity text``.
+A document is a file (or standard input), or, with ``lines=True``, each line. Text is read line
+by line and tagged a few hundred lines at a time; each line is tagged on its own (a sentence
+wrapped over two lines is tagged as two pieces), and a line longer than ``MAX_PIECE`` characters
+is cut at whitespace into pieces. So memory stays flat for the ``spans`` and ``conll`` formats
+and for ``--lines``; ``jsonl`` without ``--lines`` holds one document's text and entities.
+Offsets point into the document: ``document[start:end] == entity text``.
 """
 
 from __future__ import annotations
@@ -16,43 +19,65 @@ from ilner.errors import DataError
 from ilner.inference.tagger import Tagged, Tagger
 
 OUTPUT_FORMATS = ("spans", "jsonl", "conll")
+MAX_PIECE = 100_000  # characters of one line tagged at once
 
 
 @dataclass(frozen=True)
 class Unit:
-    """A line of input: where it comes from and where it starts in its document."""
+    """A piece of input text: its document, line, and where it starts in the document."""
 
     source: str
     line: int
     text: str  # without the line break
-    offset: int  # in characters, from the start of the document
-    newline: str = "\n"  # the line break that followed it, as in the input ("" at the end)
+    offset: int  # in characters, from the start of the document (of the line with ``lines``)
+    newline: str = "\n"  # what followed it in the input: the line break, or "" inside a long line
+
+
+def _pieces(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, piece) of a line, cut at whitespace every MAX_PIECE characters or so."""
+    start = 0
+    while len(text) - start > MAX_PIECE:
+        cut = text.rfind(" ", start + MAX_PIECE // 2, start + MAX_PIECE)
+        cut = cut + 1 if cut > 0 else start + MAX_PIECE
+        yield start, text[start:cut]
+        start = cut
+    yield start, text[start:]
 
 
 def read_units(source: str, handle: BinaryIO, lines: bool) -> Iterator[Unit]:
-    """Lines of a binary stream, decoded as UTF-8 (a clear error names the input and line)."""
+    """Pieces of a binary stream's lines, decoded as UTF-8 (errors name the input and line)."""
     offset = 0
     for number, raw in enumerate(handle, start=1):
+        if number == 1 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise DataError(source, "is UTF-16 (byte-order mark); convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)", line=1)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise DataError(source, f"is not valid UTF-8 (byte 0x{raw[error.start]:02x} at column "
-                            f"{error.start + 1}); convert it to UTF-8", line=number) from None
+            raise DataError(source, f"is not valid UTF-8 (byte 0x{raw[error.start]:02x} at byte {error.start + 1} "
+                            "of the line); convert it to UTF-8", line=number) from None
         if number == 1:
             text = text.removeprefix("\ufeff")
         body = text.rstrip("\r\n")
-        yield Unit(source, number, body, 0 if lines else offset, text[len(body):])
+        base = 0 if lines else offset
+        pieces = list(_pieces(body))
+        for index, (start, piece) in enumerate(pieces):
+            newline = text[len(body):] if index == len(pieces) - 1 else ""
+            yield Unit(source, number, piece, base + start, newline)
         offset += len(text)
 
 
+def _tsv(text: str) -> str:
+    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
 class Writer:
-    """Writes tagged units in one of OUTPUT_FORMATS; jsonl documents are closed by ``end_document``."""
+    """Writes tagged units in one of OUTPUT_FORMATS; call ``close`` at the end of the input."""
 
     def __init__(self, out: TextIO, output_format: str, lines: bool):
         if output_format not in OUTPUT_FORMATS:
             raise ValueError(f"format must be one of {', '.join(OUTPUT_FORMATS)}")
         self.out, self.format, self.lines = out, output_format, lines
-        self.document: dict | None = None
+        self.document: dict | None = None  # jsonl: the document being collected
         if output_format == "spans":
             out.write("source\tstart\tend\tlabel\tscore\ttext\n")
 
@@ -60,21 +85,23 @@ class Writer:
         source = f"{unit.source}:{unit.line}" if self.lines else unit.source
         if self.format == "spans":
             for e in tagged.entities:
-                self.out.write(f"{source}\t{unit.offset + e.start}\t{unit.offset + e.end}\t{e.label}\t{e.score}\t{e.text}\n")
+                self.out.write(f"{_tsv(source)}\t{unit.offset + e.start}\t{unit.offset + e.end}\t{e.label}\t"
+                               f"{e.score}\t{_tsv(e.text)}\n")
         elif self.format == "conll":
             for a, b in tagged.sentences:
                 self.out.write("".join(f"{t.text}\t{tag}\n" for t, tag in zip(tagged.tokens[a:b], tagged.tags[a:b])) + "\n")
-        elif self.lines:
-            self.out.write(json.dumps({"source": source, **tagged.to_dict()}, ensure_ascii=False) + "\n")
         else:
+            if self.document is not None and self.document["source"] != source:
+                self.close()
             if self.document is None:
-                self.document = {"source": unit.source, "text": [], "entities": []}
-            self.document["text"].append(unit.text + unit.newline)
+                self.document = {"source": source, "text": [], "entities": []}
+            self.document["text"].append(unit.text + ("" if self.lines else unit.newline))
             self.document["entities"] += [
                 {**e.to_dict(), "start": unit.offset + e.start, "end": unit.offset + e.end} for e in tagged.entities
             ]
 
-    def end_document(self) -> None:
+    def close(self) -> None:
+        """Write the jsonl document being collected, if any."""
         if self.document is not None:
             document, self.document = self.document, None
             document["text"] = "".join(document["text"])
@@ -94,7 +121,7 @@ def tag_stream(
         for unit, tagged in zip(batch, tagger([u.text for u in batch])):
             writer.write(unit, tagged)
             found += len(tagged.entities)
-        advance(sum(len(u.text.encode("utf-8")) + 1 for u in batch))
+        advance(sum(len(u.text.encode("utf-8")) + len(u.newline) for u in batch))
         batch.clear()
 
     for unit in units:

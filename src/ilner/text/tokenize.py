@@ -31,7 +31,8 @@ _PROTECTED = regex.compile(
     | \d+(?:[.,:/+-]\d+)+%?                                              # 1,25,000  3.5  12/03/2024  5+3
     | (?<=^|\n|[।॥۔؟?!]\s+)\d{1,3}[.۔](?=\s)                              # list number "1." "۱۔"
     | \d+%                                                              # 100%
-    | [\p{L}\p{M}\u200c\u200d]{1,4}(?:\.[\p{L}\p{M}\u200c\u200d]{1,4})+\.?(?=[\s,;:)\]’”'"]|$)  # U.S.A. डी.के. ଟି.ଟି
+    | [\p{L}\p{M}\u200c\u200d]{1,4}(?:\.[\p{L}\p{M}\u200c\u200d]{1,4})+\.(?=[\s,;:)\]’”'"]|$)  # U.S.A. डी.के.
+    | [\p{L}\p{M}\u200c\u200d]{1,2}(?:\.[\p{L}\p{M}\u200c\u200d]{1,2})+(?=[\s,;:)\]’”'"]|$)    # ଟି.ଟି (not आया.फिर)
     """,
     regex.VERBOSE,
 )
@@ -42,13 +43,14 @@ _CLUSTER = regex.compile(r"\s|\X")
 SENTENCE_ENDS = frozenset({"।", "॥", "۔", "؟", "?", "!", "."})
 # Tokens that may close a sentence after its end mark (quotes, brackets).
 _CLOSERS = frozenset({'"', "'", "”", "’", ")", "]", "}", "»"})
-_JOINERS = frozenset({"-", "_"})
+_JOINERS = frozenset({"-"})  # "_" is a word character already
 # Abbreviations and initials that keep their full stop (compared in lower case). Hindi writes
-# Latin initials by their letter names: ए. पी. जे. अब्दुल कलाम.
+# Latin initials by their letter names (ए. पी. जे. अब्दुल कलाम); names that are also common
+# words (के, जी, आई, ई, ओ: "वह कल आई.") are left out, so such a full stop ends a sentence.
 ABBREVIATIONS = frozenset(
-    "dr mr mrs ms prof st sr jr no vs etc govt co ltd pvt rs "
+    "dr mr mrs ms prof st sr jr vs govt ltd pvt rs "
     "डॉ डा श्री श्रीमती प्रो सु कु मो स्व रु "
-    "ए बी सी डी ई एफ जी एच आई जे के एल एम एन ओ पी क्यू आर एस टी यू वी डब्ल्यू एक्स वाई जेड "
+    "ए बी सी डी एफ एच जे एल एम एन पी क्यू आर एस टी यू वी डब्ल्यू एक्स वाई जेड "
     "ଡ ଡଃ ଶ୍ରୀ ଡକ୍ଟର డా శ్రీ ڈاکٹر".split()
 )
 
@@ -88,7 +90,6 @@ def tokenize(text: str) -> list[Token]:
     protected = {m.start(): m.end() for m in _PROTECTED.finditer(text)}
     tokens: list[Token] = []
     word_start: int | None = None
-    position = 0
 
     def close_word(end: int) -> None:
         nonlocal word_start
@@ -100,16 +101,14 @@ def tokenize(text: str) -> list[Token]:
     i = 0
     while i < len(clusters):
         start, cluster = clusters[i]
-        if start < position:  # inside a protected span already emitted
-            i += 1
-            continue
-        if start in protected and word_start is None:
+        if start in protected:
             end = protected[start]
             while i < len(clusters) and clusters[i][0] < end:  # end at a cluster boundary
                 i += 1
             end = clusters[i][0] if i < len(clusters) else len(text)
-            tokens.append(Token(text[start:end], start, end))
-            position = end
+            if word_start is None:
+                tokens.append(Token(text[start:end], start, end))
+            # else: the span continues a word ("PM2.5", "Rs1,000"); the word goes on after it
             continue
         kind = _kind(cluster)
         if kind == "word":
@@ -144,8 +143,10 @@ def split_sentences(tokens: Sequence[Token]) -> list[tuple[int, int]]:
     begin = 0
     i = 0
     while i < len(tokens):
-        if tokens[i].text[0] in SENTENCE_ENDS and set(tokens[i].text) <= SENTENCE_ENDS:
+        if set(tokens[i].text) <= SENTENCE_ENDS:
             end = i + 1
+            while end < len(tokens) and set(tokens[end].text) <= SENTENCE_ENDS:  # "?!"
+                end += 1
             # Closing quotes and brackets written right after the end mark belong to the sentence.
             while end < len(tokens) and set(tokens[end].text) <= _CLOSERS and tokens[end].start == tokens[end - 1].end:
                 end += 1
