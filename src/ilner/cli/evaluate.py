@@ -55,7 +55,8 @@ def evaluate(
     if exclude_seen_in:
         seen = [s for _, c in load_corpora([exclude_seen_in], data_dir=data_dir, progress=progress) for s in c]
 
-    per_language: dict[str, dict] = {}
+    per_language: dict[str, dict] = {}  # keyed by language, or by file where a language repeats
+    languages = [s.language for s, _ in gold_loaded]
     all_gold: list[Sentence] = []
     all_pred: list[Sentence] = []
     for source, gold_corpus in gold_loaded:
@@ -64,7 +65,6 @@ def evaluate(
         align(gold_corpus.sentences, pred_corpus.sentences)
         all_gold += gold_corpus.sentences
         all_pred += pred_corpus.sentences
-        languages = [s.language for s, _ in gold_loaded]
         key = source.language if source.language and languages.count(source.language) == 1 else source.name
         per_language[key] = _score_both(gold_corpus.sentences, pred_corpus.sentences, seen, scheme)
 
