@@ -45,10 +45,6 @@ class Corpus:
     def __iter__(self):
         return iter(self.sentences)
 
-    @property
-    def name(self) -> str:
-        return self.source
-
     def entity_counts(self) -> Counter[str]:
         """Entities per type (strict IOB2 chunks)."""
         counts: Counter[str] = Counter()

@@ -21,7 +21,7 @@ from ilner.data.conll import RawSentence
 from ilner.data.corpus import Sentence
 from ilner.data.files import atomic_write_text
 from ilner.data.repair import RepairReport, clean_tag
-from ilner.data.schemes import chunks
+from ilner.data.schemes import Chunk, chunks, chunks_to_iob2
 from ilner.errors import DataError
 
 JSONL_KINDS = ("spans", "tokens")
@@ -59,7 +59,7 @@ def _spans_to_raw(record: dict, source: str, line: int, report: RepairReport) ->
             pieces.append((start, cut))
             start = cut
         pieces.append((start, match.end()))
-    tags = ["O"] * len(pieces)
+    entities = []
     for start, end, label in spans:
         label = clean_tag(label, line, report)
         if label == "O":
@@ -67,8 +67,8 @@ def _spans_to_raw(record: dict, source: str, line: int, report: RepairReport) ->
         if label[:2] in ("B-", "I-"):
             label = label[2:]  # a type written with an IOB prefix
         inside = [i for i, (a, b) in enumerate(pieces) if a >= start and b <= end]
-        for position, i in enumerate(inside):
-            tags[i] = f"{'B' if position == 0 else 'I'}-{label}"
+        entities.append(Chunk(label, inside[0], inside[-1] + 1))
+    tags = chunks_to_iob2(len(pieces), entities)
     tokens = [text[a:b] for a, b in pieces]
     return tokens, tags, [line] * len(tokens)
 

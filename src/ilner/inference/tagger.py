@@ -139,7 +139,7 @@ class Tagger:
         words = [[t.text for t in r.tokens[a:b]] for r in results for a, b in r.sentences]
         scored = iter(self._score(words))
         for result in results:
-            for a, b in result.sentences:
+            for a, _ in result.sentences:
                 tags, probabilities = next(scored)
                 result.tags.extend(tags)
                 for chunk in chunks(tags):
