@@ -2,7 +2,8 @@
 
 A token classifier scores each word on its own, so argmax can output ``O I-NEP``, which strict
 evaluation discards. Viterbi over log-probabilities with the IOB2 transitions (``I-X`` only after
-``B-X`` or ``I-X``, never first) returns the best *valid* sequence at negligible cost.
+``B-X`` or ``I-X``, never first) returns the best *valid* sequence at negligible cost. A model
+with a CRF layer adds its learned transition scores (start, previous x next, end).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import numpy as np
 from ilner.data.schemes import split_tag
 
 DECODERS = ("viterbi", "argmax")
+
+Transitions = tuple[np.ndarray, np.ndarray, np.ndarray]  # start[label], score[previous, next], end[label]
 
 
 @lru_cache(maxsize=32)
@@ -32,31 +35,34 @@ def iob2_constraints(labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     return allowed, start
 
 
-def viterbi(log_probs: np.ndarray, labels: Sequence[str]) -> list[int]:
-    """Best label ids for (words x labels) log-probabilities under IOB2 constraints."""
+def viterbi(log_probs: np.ndarray, labels: Sequence[str], transitions: Transitions | None = None) -> list[int]:
+    """Best label ids for (words x labels) scores under IOB2 constraints (plus CRF transitions)."""
     n_words = log_probs.shape[0]
     if n_words == 0:
         return []
     allowed, start = iob2_constraints(tuple(labels))
-    penalty = np.where(allowed, 0.0, -np.inf)
-    score = np.where(start, log_probs[0], -np.inf)
+    first, between, last = transitions if transitions is not None else (0.0, 0.0, 0.0)
+    penalty = np.where(allowed, between, -np.inf)
+    score = np.where(start, log_probs[0] + first, -np.inf)
     back = np.zeros((n_words, len(labels)), dtype=np.int64)
     for t in range(1, n_words):
         candidates = score[:, None] + penalty  # prev x next
         back[t] = candidates.argmax(axis=0)
         score = candidates.max(axis=0) + log_probs[t]
+    score = score + last
     path = [int(score.argmax())]
     for t in range(n_words - 1, 0, -1):
         path.append(int(back[t, path[-1]]))
     return path[::-1]
 
 
-def decode(log_probs: np.ndarray, labels: Sequence[str], method: str = "viterbi") -> list[str]:
-    """Tags for one sentence."""
+def decode(log_probs: np.ndarray, labels: Sequence[str], method: str = "viterbi",
+           transitions: Transitions | None = None) -> list[str]:
+    """Tags for one sentence (``argmax`` reads each word alone and ignores ``transitions``)."""
     if method == "argmax":
         ids = log_probs.argmax(axis=-1).tolist()
     elif method == "viterbi":
-        ids = viterbi(log_probs, labels)
+        ids = viterbi(log_probs, labels, transitions)
     else:
         raise ValueError(f"decoding must be one of {', '.join(DECODERS)}, not {method!r}")
     return [labels[i] for i in ids]

@@ -33,8 +33,9 @@ def export_onnx(model_dir: str | Path, int8: bool = False) -> list[Path]:
     """Export a token classifier directory to ONNX (and int8); returns the files written."""
     from transformers import AutoModelForTokenClassification
 
-    from ilner.models.loading import quiet_transformers
+    from ilner.models.loading import quiet_transformers, register_architectures
 
+    register_architectures()
     _require("onnxscript")
     _require("onnxruntime")
     quiet_transformers()
@@ -83,7 +84,7 @@ def _export_into(model, staging: Path, int8: bool) -> None:
 class OnnxRunner:
     """Runs an exported model with ONNX Runtime on the CPU."""
 
-    def __init__(self, path: str | Path, num_labels: int, threads: int | None = None):
+    def __init__(self, path: str | Path, num_labels: int, threads: int | None = None, transitions=None):
         ort = _require("onnxruntime")
         if not Path(path).is_file():
             raise IlnerError(f"{path} does not exist: export the model first (ilner export MODEL --onnx)")
@@ -95,6 +96,7 @@ class OnnxRunner:
         except Exception as error:  # noqa: BLE001 - ORT raises its own exception types
             raise IlnerError(f"cannot load {path} (export it again with `ilner export MODEL --onnx`): {error}") from None
         self.num_labels = num_labels
+        self.transitions = transitions
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         return self.session.run(["logits"], {"input_ids": input_ids, "attention_mask": attention_mask})[0]

@@ -25,6 +25,8 @@ class SentenceTagger:
     def tag(self, sentences: Sequence[Sentence]) -> list[Sentence]:
         """Copies of ``sentences`` with predicted tags (every word tagged, any length)."""
         scores = word_log_probs(self.runner, self.encoder, [s.tokens for s in sentences], self.batch_size)
+        transitions = getattr(self.runner, "transitions", None)
         return [
-            replace(s, tags=tuple(decode(lp, self.labels, self.decoding))) for s, lp in zip(sentences, scores)
+            replace(s, tags=tuple(decode(lp, self.labels, self.decoding, transitions)))
+            for s, lp in zip(sentences, scores)
         ]

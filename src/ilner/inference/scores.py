@@ -12,11 +12,13 @@ from typing import Protocol
 
 import numpy as np
 
+from ilner.inference.decoding import Transitions
 from ilner.models.encoding import Window, WordEncoder, best_window_per_word
 
 
 class Runner(Protocol):
     num_labels: int
+    transitions: Transitions | None  # optional: a CRF layer's transition scores, for Viterbi
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray: ...
 
@@ -46,6 +48,12 @@ class TorchRunner:
         self.device = device or next(model.parameters()).device
         self.autocast_dtype = autocast_dtype
         self.num_labels = model.config.num_labels
+
+    @property
+    def transitions(self) -> Transitions | None:
+        """The model's current CRF transitions (read anew: they change while it trains)."""
+        scores = getattr(self.model, "transition_scores", None)
+        return scores() if scores else None
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         import torch

@@ -74,6 +74,25 @@ def _model_meta(model: str) -> dict:
 BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8")
 
 
+def _crf_transitions(model_dir: Path):
+    """A CRF model's transition scores (averaged over ensemble members), read from its weights:
+    an exported ONNX graph outputs only the emission scores."""
+    weights = model_dir / "model.safetensors"
+    if not weights.is_file():
+        return None
+    from safetensors import safe_open
+
+    with safe_open(str(weights), framework="numpy") as handle:
+        keys = list(handle.keys())
+        scores = []
+        for name in ("start", "transitions", "end"):
+            found = [handle.get_tensor(k) for k in keys if k.endswith(f"crf.{name}")]
+            if not found:
+                return None
+            scores.append(np.mean(found, axis=0))
+    return tuple(scores)
+
+
 class Tagger:
     """A token-classification model with everything needed to apply it to raw text."""
 
@@ -116,7 +135,8 @@ class Tagger:
         if backend.startswith("onnx"):
             from ilner.inference.onnx import ONNX_FILES, OnnxRunner
 
-            runner: Runner = OnnxRunner(Path(model) / ONNX_FILES[backend], len(labels))
+            runner: Runner = OnnxRunner(Path(model) / ONNX_FILES[backend], len(labels),
+                                        transitions=_crf_transitions(Path(model)))
         else:
             import torch
 
@@ -170,8 +190,9 @@ class Tagger:
         """Tags and the probability of each chosen tag, per sentence."""
         out = []
         label_ids = {label: i for i, label in enumerate(self.labels)}
+        transitions = getattr(self.runner, "transitions", None)
         for log_probs in word_log_probs(self.runner, self.encoder, sentences, self.batch_size, self.pooling):
-            tags = decode(log_probs, self.labels, self.decoding)
+            tags = decode(log_probs, self.labels, self.decoding, transitions)
             chosen = np.exp(log_probs[np.arange(len(tags)), [label_ids[t] for t in tags]]) if tags else np.zeros(0)
             out.append((tags, chosen))
         return out

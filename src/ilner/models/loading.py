@@ -43,10 +43,18 @@ def quiet_transformers() -> None:
     hf_logging.set_verbosity_error()
 
 
+def register_architectures() -> None:
+    """Let transformers' Auto classes load ilner's own architectures (the BiLSTM-CRF)."""
+    from ilner.models.bilstm_crf import register
+
+    register()
+
+
 def checkpoint_labels(name_or_path: str) -> list[str] | None:
     """The labels of a token-classification checkpoint, or None for a plain encoder."""
     from transformers import AutoConfig
 
+    register_architectures()
     looks_local = name_or_path.startswith((".", "/", "~")) or name_or_path.count("/") > 1
     if looks_local and not Path(name_or_path).expanduser().is_dir():
         raise IlnerError(f"no model directory {name_or_path}")
@@ -114,25 +122,31 @@ def load_token_classifier(
     if old is None:
         return model, tokenizer, HeadInit(None, {}, labels, "fresh")
     source = AutoModelForTokenClassification.from_pretrained(name_or_path)
-    old_head, new_head = _classifier(source, name_or_path), _classifier(model, name_or_path)
+    old_heads, new_heads = _classifiers(source, name_or_path), _classifiers(model, name_or_path)
     sources = _row_sources(labels, old, mapping)
-    with torch.no_grad():
-        for new, olds in sources.items():
-            rows = [old.index(label) for label in olds]
-            new_head.weight[label2id[new]] = old_head.weight[rows].mean(dim=0)
-            new_head.bias[label2id[new]] = old_head.bias[rows].mean(dim=0)
     fresh = [label for label in labels if label not in sources]
-    with torch.no_grad():  # with equal label counts transformers kept the old rows: re-draw them
-        for label in fresh:
-            new_head.weight[label2id[label]].normal_(0.0, model.config.initializer_range)
-            new_head.bias[label2id[label]] = 0.0
+    with torch.no_grad():
+        for old_head, new_head in zip(old_heads, new_heads):
+            for new, olds in sources.items():
+                rows = [old.index(label) for label in olds]
+                new_head.weight[label2id[new]] = old_head.weight[rows].mean(dim=0)
+                new_head.bias[label2id[new]] = old_head.bias[rows].mean(dim=0)
+            # With equal label counts transformers kept the old rows: re-draw them.
+            for label in fresh:
+                new_head.weight[label2id[label]].normal_(0.0, getattr(model.config, "initializer_range", 0.02))
+                new_head.bias[label2id[label]] = 0.0
+        for name, module in model.named_modules():
+            if name.split(".")[-1] == "crf":  # transitions between the old labels mean nothing for the new ones
+                for parameter in module.parameters():
+                    parameter.zero_()
     if mapping is not None and not sources:
         raise IlnerError(f"mapping {mapping.origin} matches none of the labels of {name_or_path} ({', '.join(old)})")
     return model, tokenizer, HeadInit(old, sources, fresh, "reordered" if mapping is None else "mapped")
 
 
-def _classifier(model, name: str):
-    head = getattr(model, "classifier", None)
-    if getattr(head, "weight", None) is None or getattr(head, "bias", None) is None:
+def _classifiers(model, name: str) -> list:
+    """The token-classification heads (``classifier``; one per member of an ensemble)."""
+    heads = [module for path, module in model.named_modules() if path.split(".")[-1] == "classifier"]
+    if not heads or any(getattr(h, "weight", None) is None or getattr(h, "bias", None) is None for h in heads):
         raise IlnerError(f"{name}: cannot find the token-classification head (model.classifier)")
-    return head
+    return heads

@@ -17,17 +17,36 @@ from pathlib import Path
 SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # XLM-R's ids 0..4
 
 
+ARCHITECTURES = ("transformer", "bilstm-crf")
+
+
 @dataclass(frozen=True)
 class ScratchSpec:
-    """Size of a from-scratch encoder (defaults: small enough to train on 2 CPU cores in minutes)."""
+    """A model built from scratch (defaults: small enough to train on 2 CPU cores in minutes).
 
+    ``transformer``: an XLM-R-architecture encoder over a ``vocab_size``-piece tokenizer.
+    ``bilstm-crf`` (ilner.models.bilstm_crf): words seen ``word_min_count`` times are whole
+    pieces, ``vocab_size`` sub-word pieces cover the rest; ``hidden_size`` is per direction.
+    """
+
+    architecture: str = "transformer"
     vocab_size: int = 8000
     hidden_size: int = 256
     num_layers: int = 4
-    num_heads: int = 4
-    intermediate_size: int = 1024
+    num_heads: int = 4  # transformer
+    intermediate_size: int = 1024  # transformer
     dropout: float = 0.1
     max_positions: int = 512  # longest window in sub-words, special tokens included
+    # bilstm-crf
+    word_min_count: int = 2
+    embedding_size: int = 100
+    char_embedding_size: int = 30
+    char_filters: int = 50
+    max_piece_chars: int = 24
+    feature_buckets: int = 1 << 16
+    feature_size: int = 32
+    word_dropout: float = 0.05
+    ensemble_size: int = 1  # independent taggers trained side by side, scores averaged
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int):

@@ -204,6 +204,14 @@ def _validate(config: TrainConfig) -> None:
             raise IlnerError(f"config key {key!r} must not be negative")
     if config.max_train_sentences is not None and config.max_train_sentences <= 0:
         raise IlnerError("config key 'max_train_sentences' must be positive (or null for all)")
+    from ilner.models.scratch import ARCHITECTURES
+
+    if config.scratch.architecture not in ARCHITECTURES:
+        raise IlnerError(f"config key 'scratch.architecture' must be one of {', '.join(ARCHITECTURES)}, "
+                         f"got {config.scratch.architecture!r}")
+    if config.model == "scratch" and config.scratch.architecture == "bilstm-crf" and config.vocab_augmentation:
+        raise IlnerError("vocab_augmentation does not apply to scratch.architecture bilstm-crf: its vocabulary already "
+                         "holds the training words (see scratch.word_min_count)")
     if config.model == "scratch" and config.scratch.max_positions < config.max_length:
         raise IlnerError(
             f"scratch.max_positions ({config.scratch.max_positions}) must be at least max_length ({config.max_length})"

@@ -184,14 +184,21 @@ def prepare_model(
     mapping = load_mapping(config.init_mapping) if config.init_mapping and not init_from else None
     if source == "scratch":
         spec = config.scratch
-        log(f"building a {spec.num_layers}-layer, {spec.hidden_size}-wide encoder and a "
-            f"{spec.vocab_size}-piece tokenizer from the training text")
         scratch_dir = init_dir.with_name("scratch")
         shutil.rmtree(scratch_dir, ignore_errors=True)
         transform = get_transform(config.script)
         extra = read_split(config, config.scratch_text, log) if config.scratch_text else []
         texts = (" ".join(model_input(w, transform) for w in s.tokens) for s in [*train, *extra])
-        build_scratch_model(scratch_dir, texts, spec=spec, seed=config.seed)
+        if spec.architecture == "bilstm-crf":
+            from ilner.models.bilstm_crf import build_bilstm_crf_model
+
+            log(f"building a {spec.num_layers}-layer BiLSTM-CRF ({spec.hidden_size} per direction) over training "
+                f"words seen {spec.word_min_count}+ times and {spec.vocab_size} sub-word pieces")
+            build_bilstm_crf_model(scratch_dir, texts, labels, spec=spec, seed=config.seed)
+        else:
+            log(f"building a {spec.num_layers}-layer, {spec.hidden_size}-wide encoder and a "
+                f"{spec.vocab_size}-piece tokenizer from the training text")
+            build_scratch_model(scratch_dir, texts, spec=spec, seed=config.seed)
         source = str(scratch_dir)
     model, tokenizer, head = load_token_classifier(source, labels, mapping)
     if head.how == "mapped":

@@ -1,0 +1,306 @@
+"""A BiLSTM-CRF tagger that learns from the corpus alone on a CPU, as a Hugging Face model.
+
+Each input piece is seen three ways: its embedding, a character CNN over its characters, and
+hashed features of its form (prefixes and suffixes 1-4, digits, script, length) — the classic
+CRF features, since Indic morphology lives in suffixes. A bidirectional LSTM reads the pieces,
+a linear layer scores the labels, and a linear-chain CRF ties the labels of consecutive words:
+trained with the forward algorithm, decoded by Viterbi under IOB2 constraints
+(ilner.inference.decoding).
+
+The tokenizer keeps every training word seen ``word_min_count`` times as one piece and splits
+other words into sub-word pieces, so the model is word-level where the corpus is dense and
+falls back to pieces (and characters) elsewhere. Characters and features of every piece are
+fixed tables (buffers) indexed by piece id: the model takes ``input_ids`` and
+``attention_mask`` like any token classifier, so training, windows, the tagger and ONNX export
+work unchanged. Loading it through ``transformers.Auto*`` needs ``register()`` (ilner calls it).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import torch
+from torch import nn
+from transformers import PretrainedConfig, PreTrainedModel
+from transformers import initialization as init
+from transformers.modeling_outputs import TokenClassifierOutput
+
+from ilner.models.scratch import SPECIAL_TOKENS, ScratchSpec, train_tokenizer
+from ilner.text.scripts import script_of_token
+
+MODEL_TYPE = "ilner-bilstm-crf"
+WORD_MARK = "▁"
+NUM_FEATURES = 12
+
+
+class BiLstmCrfConfig(PretrainedConfig):
+    model_type = MODEL_TYPE
+
+    def __init__(
+        self, vocab_size: int = 8000, embedding_size: int = 100, char_vocab_size: int = 256,
+        char_embedding_size: int = 30, char_filters: int = 50, max_piece_chars: int = 24,
+        feature_buckets: int = 1 << 17, feature_size: int = 50, hidden_size: int = 200, num_layers: int = 1,
+        dropout: float = 0.5, word_dropout: float = 0.05, ensemble_size: int = 1, max_position_embeddings: int = 514,
+        **kwargs,
+    ):
+        self.ensemble_size = ensemble_size
+        self.vocab_size = vocab_size
+        self.embedding_size = embedding_size
+        self.char_vocab_size = char_vocab_size
+        self.char_embedding_size = char_embedding_size
+        self.char_filters = char_filters
+        self.max_piece_chars = max_piece_chars
+        self.feature_buckets = feature_buckets
+        self.feature_size = feature_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.word_dropout = word_dropout
+        self.max_position_embeddings = max_position_embeddings  # windows only; the LSTM has no limit
+        super().__init__(**kwargs)
+
+
+class LinearChainCrf(nn.Module):
+    """Transition scores between labels, with the CRF's negative log-likelihood."""
+
+    def __init__(self, num_labels: int):
+        super().__init__()
+        self.start = nn.Parameter(torch.zeros(num_labels))
+        self.transitions = nn.Parameter(torch.zeros(num_labels, num_labels))  # [previous, next]
+        self.end = nn.Parameter(torch.zeros(num_labels))
+
+    def neg_log_likelihood(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Per sequence -log p(tags | emissions); ``mask`` [batch, words] marks real words (left-aligned)."""
+        batch = torch.arange(emissions.shape[0], device=emissions.device)
+        gold = self.start[tags[:, 0]] + emissions[batch, 0, tags[:, 0]]
+        alpha = self.start + emissions[:, 0]
+        for t in range(1, emissions.shape[1]):
+            real = mask[:, t]
+            step = self.transitions[tags[:, t - 1], tags[:, t]] + emissions[batch, t, tags[:, t]]
+            gold = gold + step * real
+            forward = torch.logsumexp(alpha.unsqueeze(2) + self.transitions + emissions[:, t].unsqueeze(1), dim=1)
+            alpha = torch.where(real.unsqueeze(1).bool(), forward, alpha)
+        last = tags[batch, mask.sum(dim=1).long() - 1]
+        gold = gold + self.end[last]
+        return torch.logsumexp(alpha + self.end, dim=1) - gold
+
+
+class BiLstmCrf(nn.Module):
+    """One tagger: piece vectors (embedding, character CNN, hashed features), BiLSTM, emissions, CRF."""
+
+    def __init__(self, config: BiLstmCrfConfig):
+        super().__init__()
+        self.embeddings = nn.Embedding(config.vocab_size, config.embedding_size)
+        self.char_embeddings = nn.Embedding(config.char_vocab_size, config.char_embedding_size, padding_idx=0)
+        self.char_cnn = nn.Conv1d(config.char_embedding_size, config.char_filters, kernel_size=3, padding=1)
+        self.feature_embeddings = nn.Embedding(config.feature_buckets, config.feature_size, padding_idx=0)
+        width = config.embedding_size + config.char_filters + config.feature_size
+        self.forward_layers = nn.ModuleList()
+        self.backward_layers = nn.ModuleList()
+        for layer in range(config.num_layers):
+            size = width if layer == 0 else 2 * config.hidden_size
+            self.forward_layers.append(nn.LSTM(size, config.hidden_size, batch_first=True))
+            self.backward_layers.append(nn.LSTM(size, config.hidden_size, batch_first=True))
+        self.dropout = nn.Dropout(config.dropout)
+        self.classifier = nn.Linear(2 * config.hidden_size, config.num_labels)
+        self.crf = LinearChainCrf(config.num_labels)
+
+    def forward(self, word_ids: torch.Tensor, chars: torch.Tensor, features: torch.Tensor,
+                lengths: torch.Tensor) -> torch.Tensor:
+        batch, length = word_ids.shape
+        char_vectors = self.char_embeddings(chars.view(batch * length, -1)).transpose(1, 2)
+        char_vectors = torch.relu(self.char_cnn(char_vectors)).amax(dim=2).view(batch, length, -1)
+        hidden = torch.cat([self.embeddings(word_ids), char_vectors, self.feature_embeddings(features).sum(dim=2)], -1)
+        hidden = self._bidirectional(self.dropout(hidden), lengths)
+        return self.classifier(self.dropout(hidden))
+
+    def _bidirectional(self, hidden: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Stacked BiLSTM over right-padded rows; the backward pass reads each row's own end first."""
+        positions = torch.arange(hidden.shape[1], device=hidden.device).unsqueeze(0)
+        flipped = lengths.unsqueeze(1) - 1 - positions
+        reverse = torch.where(flipped >= 0, flipped, positions).unsqueeze(2)  # padding stays in place
+        for layer, (forward_lstm, backward_lstm) in enumerate(zip(self.forward_layers, self.backward_layers)):
+            if layer:
+                hidden = self.dropout(hidden)
+            ahead, _ = forward_lstm(hidden)
+            behind, _ = backward_lstm(hidden.gather(1, reverse.expand(-1, -1, hidden.shape[2])))
+            behind = behind.gather(1, reverse.expand(-1, -1, behind.shape[2]))
+            hidden = torch.cat([ahead, behind], dim=-1)
+        return hidden
+
+
+class BiLstmCrfForTokenClassification(PreTrainedModel):
+    """``ensemble_size`` independent BiLSTM-CRFs trained side by side (each on its own loss, with
+    its own initialisation and dropout) whose emission and transition scores are averaged."""
+
+    config_class = BiLstmCrfConfig
+    base_model_prefix = "bilstm"
+    main_input_name = "input_ids"
+
+    def __init__(self, config: BiLstmCrfConfig):
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.register_buffer("piece_chars", torch.zeros(config.vocab_size, config.max_piece_chars, dtype=torch.long))
+        self.register_buffer("piece_features", torch.zeros(config.vocab_size, NUM_FEATURES, dtype=torch.long))
+        self.members = nn.ModuleList(BiLstmCrf(config) for _ in range(config.ensemble_size))
+        self.post_init()
+
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module) -> None:
+        """PyTorch's default initialisation (what these layers are tuned for), CRF at zero."""
+        if isinstance(module, nn.Embedding):
+            init.normal_(module.weight, std=1.0)
+            if module.padding_idx is not None and not getattr(module.weight, "_is_hf_initialized", False):
+                module.weight[module.padding_idx].zero_()
+        elif isinstance(module, (nn.Linear, nn.Conv1d)):
+            init.kaiming_uniform_(module.weight, a=math.sqrt(5))
+            fan_in = module.weight[0].numel()
+            init.uniform_(module.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
+        elif isinstance(module, nn.LSTM):
+            bound = 1 / math.sqrt(module.hidden_size)
+            for parameter in module.parameters():
+                init.uniform_(parameter, -bound, bound)
+        elif isinstance(module, LinearChainCrf):
+            for parameter in module.parameters():
+                init.zeros_(parameter)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+                labels: torch.Tensor | None = None, **kwargs) -> TokenClassifierOutput:
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        lengths = attention_mask.sum(dim=1)
+        chars, features = self.piece_chars[input_ids], self.piece_features[input_ids]
+        emissions = []
+        for member in self.members:
+            word_ids = input_ids
+            if self.training and self.config.word_dropout:
+                # Word dropout: some pieces lose their embedding (not their characters or features),
+                # so that the model learns to read words it has not seen.
+                dropped = torch.rand(input_ids.shape, device=input_ids.device) < self.config.word_dropout
+                word_ids = torch.where(dropped, torch.full_like(input_ids, self.config.unk_token_id), input_ids)
+            emissions.append(member(word_ids, chars, features, lengths))
+        loss = None
+        if labels is not None:
+            loss = sum(self._loss(member.crf, e, labels) for member, e in zip(self.members, emissions))
+        return TokenClassifierOutput(loss=loss, logits=torch.stack(emissions).mean(dim=0))
+
+    @staticmethod
+    def _loss(crf: LinearChainCrf, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Mean CRF loss over the labelled positions (first pieces of words) of each row."""
+        labelled = labels != -100
+        counts = labelled.sum(dim=1)
+        rows = counts > 0
+        logits, labels, labelled, counts = logits[rows], labels[rows], labelled[rows], counts[rows]
+        words = int(counts.max())
+        # Positions of the labelled pieces, in order, first in each row.
+        order = torch.sort((~labelled).to(torch.int8), dim=1, stable=True).indices[:, :words]
+        emissions = logits.gather(1, order.unsqueeze(2).expand(-1, -1, logits.shape[2]))
+        tags = labels.gather(1, order).clamp(min=0)
+        mask = (torch.arange(words, device=logits.device).unsqueeze(0) < counts.unsqueeze(1)).to(logits.dtype)
+        return crf.neg_log_likelihood(emissions.float(), tags, mask).mean()
+
+    def transition_scores(self) -> tuple:
+        """(start, transitions[previous, next], end) averaged over members, as numpy arrays."""
+        return tuple(
+            torch.stack([getattr(m.crf, name) for m in self.members]).mean(dim=0).detach().float().cpu().numpy()
+            for name in ("start", "transitions", "end")
+        )
+
+
+def register() -> None:
+    """Make ``AutoConfig`` / ``AutoModelForTokenClassification`` know this architecture."""
+    from transformers import AutoConfig, AutoModelForTokenClassification
+
+    try:
+        AutoConfig.register(MODEL_TYPE, BiLstmCrfConfig)
+        AutoModelForTokenClassification.register(BiLstmCrfConfig, BiLstmCrfForTokenClassification)
+    except ValueError:  # already registered
+        pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokenizer and piece tables
+
+
+def word_tokenizer(texts: Iterable[str], min_count: int, subword_size: int):
+    """A Unigram tokenizer whose vocabulary holds every word seen ``min_count`` times, whole,
+    plus ``subword_size`` sub-word pieces (trained on the text) for all other words."""
+    from tokenizers import models
+    from transformers import XLMRobertaTokenizer
+
+    texts = [unicodedata.normalize("NFC", t) for t in texts]
+    counts = Counter(word for text in texts for word in text.split())
+    base = train_tokenizer(texts, subword_size)
+    backend = base.backend_tokenizer
+    pieces = json.loads(backend.to_str())["model"]["vocab"]
+    known = {piece for piece, _ in pieces}
+    # Whole words score above any sub-word piece, so a known word is always one piece.
+    words = [(WORD_MARK + w, 0.0) for w, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
+             if n >= min_count and WORD_MARK + w not in known]
+    pieces = [(piece, score) for piece, score in pieces]
+    specials, rest = pieces[: len(SPECIAL_TOKENS)], pieces[len(SPECIAL_TOKENS):]
+    backend.model = models.Unigram(specials + words + rest, unk_id=SPECIAL_TOKENS.index("<unk>"), byte_fallback=False)
+    return XLMRobertaTokenizer(tokenizer_object=backend, model_max_length=512)
+
+
+def piece_features(piece: str) -> list[str]:
+    """The hashed features of one piece: what a feature CRF knows about a word's form."""
+    starts_word = piece.startswith(WORD_MARK)
+    form = piece[1:] if starts_word else piece
+    if piece in SPECIAL_TOKENS:
+        return [f"special={piece}"]
+    digits = "all" if form.isdigit() else "some" if any(c.isdigit() for c in form) else "none"
+    return ([f"pre{k}={form[:k]}" for k in (1, 2, 3, 4)] + [f"suf{k}={form[-k:]}" for k in (1, 2, 3, 4)]
+            + [f"digits={digits}", f"script={script_of_token(form)}", f"length={min(len(form), 10)}",
+               f"starts_word={starts_word}"])
+
+
+def piece_tables(vocabulary: Sequence[str], max_chars: int, buckets: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """(chars[piece, max_chars], features[piece, NUM_FEATURES], char vocabulary size) for a vocabulary.
+
+    Characters get ids by first appearance (0 is padding); features are hashed (crc32) into
+    ``buckets`` - 1 buckets (0 is padding)."""
+    char_ids: dict[str, int] = {}
+    chars = torch.zeros(len(vocabulary), max_chars, dtype=torch.long)
+    features = torch.zeros(len(vocabulary), NUM_FEATURES, dtype=torch.long)
+    for index, piece in enumerate(vocabulary):
+        form = piece if piece in SPECIAL_TOKENS else piece.removeprefix(WORD_MARK)
+        if piece not in SPECIAL_TOKENS:
+            ids = [char_ids.setdefault(c, len(char_ids) + 1) for c in form[:max_chars]]
+            chars[index, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+        hashed = [zlib.crc32(f.encode("utf-8")) % (buckets - 1) + 1 for f in piece_features(piece)]
+        features[index, : len(hashed)] = torch.tensor(hashed, dtype=torch.long)
+    return chars, features, len(char_ids) + 1
+
+
+def build_bilstm_crf_model(
+    output_dir: str | Path, texts: Iterable[str], labels: Sequence[str], spec: ScratchSpec = ScratchSpec(),
+    seed: int = 0,
+) -> Path:
+    """Build the tokenizer from ``texts`` and a random-init BiLSTM-CRF for ``labels``; save both."""
+    tokenizer = word_tokenizer(texts, spec.word_min_count, spec.vocab_size)
+    vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+    chars, features, char_vocab_size = piece_tables(vocabulary, spec.max_piece_chars, spec.feature_buckets)
+    config = BiLstmCrfConfig(
+        vocab_size=len(tokenizer), embedding_size=spec.embedding_size, char_vocab_size=char_vocab_size,
+        char_embedding_size=spec.char_embedding_size, char_filters=spec.char_filters,
+        max_piece_chars=spec.max_piece_chars, feature_buckets=spec.feature_buckets, feature_size=spec.feature_size,
+        hidden_size=spec.hidden_size, num_layers=spec.num_layers, dropout=spec.dropout,
+        word_dropout=spec.word_dropout, ensemble_size=spec.ensemble_size, max_position_embeddings=spec.max_positions + 2,
+        pad_token_id=tokenizer.pad_token_id, unk_token_id=tokenizer.unk_token_id,
+        id2label=dict(enumerate(labels)), label2id={label: i for i, label in enumerate(labels)},
+    )
+    torch.manual_seed(seed)
+    model = BiLstmCrfForTokenClassification(config)
+    model.piece_chars.copy_(chars)
+    model.piece_features.copy_(features)
+    output_dir = Path(output_dir)
+    model.save_pretrained(output_dir)
+    tokenizer.save_pretrained(output_dir)
+    return output_dir

@@ -1,0 +1,207 @@
+"""The BiLSTM-CRF family: its CRF against brute force, padding, tokenizer, and the whole path
+(ilner train -> model directory -> Tagger / ilner predict / ONNX export)."""
+
+import itertools
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from training_helpers import slice_file, tiny_config
+
+from ilner.data import load_corpora, load_tagset
+from ilner.evaluation import evaluate_sentences
+from ilner.inference.decoding import iob2_constraints, viterbi
+from ilner.inference.tagger import Tagger
+from ilner.models.bilstm_crf import (
+    BiLstmCrfConfig, BiLstmCrfForTokenClassification, LinearChainCrf, piece_tables, word_tokenizer,
+)
+from ilner.training import run_training
+
+BILSTM = [
+    "scratch.architecture=bilstm-crf", "scratch.vocab_size=300", "scratch.hidden_size=32",
+    "scratch.embedding_size=24", "scratch.char_filters=16", "scratch.feature_size=16",
+    "scratch.feature_buckets=4096", "scratch.dropout=0.2", "scratch.ensemble_size=2", "learning_rate=5e-3", "warmup_ratio=0.0",
+    "weight_decay=0.0", "max_grad_norm=5.0",
+]
+
+
+def _crf(num_labels=3, seed=0):
+    torch.manual_seed(seed)
+    crf = LinearChainCrf(num_labels).requires_grad_(False)
+    for parameter in crf.parameters():
+        parameter.normal_()
+    return crf
+
+
+def test_crf_likelihood_is_normalised_by_brute_force():
+    crf = _crf()
+    emissions = torch.randn(2, 4, 3)
+    mask = torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0]], dtype=torch.float)
+    for row, length in enumerate((4, 2)):
+        total = []
+        for path in itertools.product(range(3), repeat=length):
+            tags = torch.tensor([list(path) + [0] * (4 - length)])
+            total.append(torch.exp(-crf.neg_log_likelihood(emissions[row:row + 1], tags, mask[row:row + 1])))
+        # Probabilities of all label sequences of the real length add up to one.
+        assert float(sum(total)) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_crf_likelihood_prefers_the_sequence_with_the_highest_score():
+    crf = _crf(seed=1)
+    emissions = torch.randn(1, 3, 3)
+    mask = torch.ones(1, 3)
+
+    def score(path):
+        s = crf.start[path[0]] + crf.end[path[-1]] + sum(emissions[0, t, k] for t, k in enumerate(path))
+        return float(s + sum(crf.transitions[a, b] for a, b in zip(path, path[1:])))
+
+    paths = list(itertools.product(range(3), repeat=3))
+    best = max(paths, key=score)
+    losses = {p: float(crf.neg_log_likelihood(emissions, torch.tensor([p]), mask)) for p in paths}
+    assert min(losses, key=losses.get) == best
+
+
+def test_viterbi_with_transitions_is_the_best_valid_path_by_brute_force():
+    labels = ["O", "B-NEP", "I-NEP", "B-NEL", "I-NEL"]
+    rng = np.random.default_rng(0)
+    allowed, start_ok = iob2_constraints(tuple(labels))
+    for _ in range(20):
+        scores = rng.normal(size=(4, 5))
+        transitions = (rng.normal(size=5), rng.normal(size=(5, 5)), rng.normal(size=5))
+
+        def total(path):
+            s = transitions[0][path[0]] + transitions[2][path[-1]] + sum(scores[t, k] for t, k in enumerate(path))
+            return s + sum(transitions[1][a, b] for a, b in zip(path, path[1:]))
+
+        valid = [p for p in itertools.product(range(5), repeat=4)
+                 if start_ok[p[0]] and all(allowed[a, b] for a, b in zip(p, p[1:]))]
+        assert viterbi(scores, labels, transitions) == list(max(valid, key=total))
+
+
+def _tiny_model(labels, vocab_size=40):
+    config = BiLstmCrfConfig(vocab_size=vocab_size, embedding_size=8, char_vocab_size=10, char_embedding_size=4,
+                             char_filters=6, max_piece_chars=5, feature_buckets=64, feature_size=4, hidden_size=5,
+                             num_layers=2, dropout=0.0, word_dropout=0.0, unk_token_id=3,
+                             id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)})
+    torch.manual_seed(0)
+    model = BiLstmCrfForTokenClassification(config).eval()  # (one member)
+    model.piece_chars.random_(0, 10)
+    model.piece_features.random_(0, 64)
+    return model
+
+
+def test_padding_does_not_change_a_sentence_scores():
+    """The backward LSTM must read each row from its own last piece, not from the padding."""
+    model = _tiny_model(["O", "B-NEP", "I-NEP"])
+    short = torch.tensor([[5, 6, 7]])
+    padded = torch.tensor([[5, 6, 7, 1, 1, 1], [8, 9, 10, 11, 12, 13]])
+    mask = torch.tensor([[1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 1]])
+    with torch.no_grad():
+        alone = model(short, torch.ones_like(short)).logits[0]
+        batched = model(padded, mask).logits[0, :3]
+    torch.testing.assert_close(alone, batched)
+
+
+def test_loss_uses_only_labelled_positions():
+    model = _tiny_model(["O", "B-NEP", "I-NEP"])
+    ids = torch.tensor([[5, 6, 7, 8]])
+    with torch.no_grad():
+        logits = model(ids).logits
+        # Words start at pieces 0 and 2 (pieces 1 and 3 continue them).
+        loss = model(ids, labels=torch.tensor([[1, -100, 2, -100]])).loss
+        expected = model.members[0].crf.neg_log_likelihood(logits[:, [0, 2]], torch.tensor([[1, 2]]), torch.ones(1, 2))
+    assert float(loss) == pytest.approx(float(expected[0]), rel=1e-5)
+
+
+def test_tokenizer_keeps_frequent_words_whole_and_splits_the_rest():
+    texts = ["दिल्ली में बारिश", "दिल्ली में धूप", "मुंबई में बारिश"] * 3 + ["अहमदाबाद"]
+    tokenizer = word_tokenizer(texts, min_count=2, subword_size=60)
+    pieces = tokenizer.tokenize("दिल्ली में अहमदाबाद")
+    assert pieces[:2] == ["▁दिल्ली", "▁में"]
+    assert len(pieces) > 3  # the word seen once is split into sub-word pieces
+    assert "".join(pieces[2:]).replace("▁", "") == "अहमदाबाद"
+
+
+def test_piece_tables_hold_each_piece_characters_and_features():
+    chars, features, size = piece_tables(["<s>", "<pad>", "</s>", "<unk>", "<mask>", "▁राम", "ाम"], 3, 1000)
+    assert chars[:5].sum() == 0  # special tokens have no characters
+    assert chars[5].tolist() == [1, 2, 3] and chars[6].tolist() == [2, 3, 0]  # र ा म: ids by first appearance
+    assert size == 4
+    assert (features[5] > 0).sum() == 12 and not torch.equal(features[5], features[6])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    from conftest import MIRROR
+
+    if MIRROR is None:
+        pytest.skip("dataset mirror not found")
+    root = tmp_path_factory.mktemp("bilstm")
+    train = slice_file(MIRROR, "il-ner/Hindi/Hindi-train.txt", root / "Hindi-train.txt", 600)
+    dev = slice_file(MIRROR, "il-ner/Hindi/Hindi-dev.txt", root / "Hindi-dev.txt", 200)
+    config = tiny_config(root, *BILSTM, f"train=[{train}]", f"dev=[{dev}]",
+                         f"test=[{MIRROR / 'il-ner/Hindi/Hindi-test.txt'}]",
+                         "epochs=4")
+    result = run_training(config, log=lambda m: None)
+    return Path(config.output_dir), result
+
+
+def test_trained_model_learns_and_its_directory_reloads(trained):
+    model_dir, result = trained
+    meta = json.loads((model_dir / "ilner.json").read_text(encoding="utf-8"))
+    assert json.loads((model_dir / "config.json").read_text())["model_type"] == "ilner-bilstm-crf"
+    test_f1 = result.test["all"]["strict"].micro.f1
+    assert test_f1 > 0.25, test_f1  # 600 sentences, 4 epochs: well above chance
+    assert meta["scores"]["test"]["all"]["strict"]["micro"]["f1"] == pytest.approx(test_f1)
+    # The CRF's learned transitions reached the decoder: I-NEP after O is forbidden by IOB2 and
+    # O -> B-X is learned, so the transition matrix is no longer all zero.
+    weights = Tagger.load(model_dir).runner.transitions
+    assert np.abs(weights[1]).max() > 0.01
+    gold = [s for _, c in load_corpora(["il-ner:hindi:test"]) for s in c]
+    tagged = Tagger.load(model_dir).tag_tokens([s.tokens for s in gold])
+    predicted = [replace(s, tags=tuple(t.tags)) for s, t in zip(gold, tagged)]
+    assert evaluate_sentences(gold, predicted).micro.f1 == pytest.approx(test_f1)
+
+
+def test_predict_cli_tags_raw_text(trained, cli, tmp_path):
+    model_dir, _ = trained
+    path = tmp_path / "in.txt"
+    text = "प्रधानमंत्री नरेंद्र मोदी ने 15 अगस्त 2024 को दिल्ली में भाषण दिया।"
+    path.write_text(text + "\n", encoding="utf-8")
+    code, out, err = cli("predict", model_dir, path, "--format", "jsonl")
+    assert code == 0, err
+    [record] = [json.loads(line) for line in out.splitlines()]
+    assert record["entities"], record
+    for entity in record["entities"]:
+        assert text[entity["start"]:entity["end"]] == entity["text"]
+
+
+def test_onnx_export_gives_the_same_tags(trained):
+    pytest.importorskip("onnxruntime")
+    from ilner.inference.onnx import export_onnx
+
+    model_dir, _ = trained
+    export_onnx(model_dir)
+    gold = [s for _, c in load_corpora(["il-ner:hindi:test"]) for s in c][:300]
+    words = [s.tokens for s in gold]
+    torch_tags = [t.tags for t in Tagger.load(model_dir).tag_tokens(words)]
+    onnx_tags = [t.tags for t in Tagger.load(model_dir, backend="onnx").tag_tokens(words)]
+    assert onnx_tags == torch_tags
+    assert any(tag != "O" for tags in torch_tags for tag in tags)
+
+
+def test_continuing_with_other_labels_resets_the_crf(trained, tmp_path):
+    """Same label count, other labels: neither the head nor the transitions may be reused."""
+    from ilner.models.loading import load_token_classifier
+
+    model_dir, _ = trained
+    labels = list(load_tagset("il-ner").labels)
+    renamed = [label.replace("NEP", "PER") for label in labels]
+    with pytest.raises(Exception, match="trained for the labels"):
+        load_token_classifier(str(model_dir), renamed)
+    model, _, head = load_token_classifier(str(model_dir), labels[::-1])
+    assert head.how == "reordered"
+    assert all(float(p.detach().abs().sum()) == 0.0 for m in model.members for p in m.crf.parameters())
