@@ -156,6 +156,8 @@ def test_trained_model_learns_and_its_directory_reloads(trained):
     test_f1 = result.test["all"]["strict"].micro.f1
     assert test_f1 > 0.25, test_f1  # 600 sentences, 4 epochs: well above chance
     assert meta["scores"]["test"]["all"]["strict"]["micro"]["f1"] == pytest.approx(test_f1)
+    card = (model_dir / "README.md").read_text(encoding="utf-8")
+    assert "bilstm-crf, 2 taggers averaged" in card and f"| all | {100 * test_f1:.2f} |" in card
     # The CRF's learned transitions reached the decoder: I-NEP after O is forbidden by IOB2 and
     # O -> B-X is learned, so the transition matrix is no longer all zero.
     weights = Tagger.load(model_dir).runner.transitions

@@ -401,8 +401,10 @@ def test_two_process_cpu_run_with_accelerate(tmp_path, hindi):
 def test_shipped_configs_are_valid():
     from ilner.data.registry import is_address, match
 
-    configs = sorted((REPO / "configs").rglob("*.yaml"))
-    assert len(configs) >= 10
+    from ilner.training.config import preset_path, presets
+
+    configs = sorted((REPO / "configs").rglob("*.yaml")) + [preset_path(name) for name in presets()]
+    assert len(configs) >= 11 and "cpu" in presets()
     for path in configs:
         config = load_config(path)
         assert config.description, path
@@ -418,6 +420,8 @@ def test_shipped_configs_are_valid():
     (["epochs=three"], "'epochs' must be int"),
     (["scratch.hiden_size=3"], "unknown config key 'scratch.hiden_size'"),
     (["script=latin"], "'script' must be one of native, devanagari, roman"),
+    (["scratch.architecture=lstm"], "'scratch.architecture' must be one of transformer, bilstm-crf"),
+    (["scratch.architecture=bilstm-crf", "model=scratch", "vocab_augmentation=100"], "does not apply"),
     (["strategy=progressive"], "needs 'stages'"),
     (["epochs"], "--set expects key=value"),
     (["train=[a/{language}.txt]"], "not valid YAML"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ilner.cli import data_check, data_convert, data_fetch, data_repair, data_stats, evaluate, export, predict, train  # noqa: F401
+from ilner.cli import data_check, data_convert, data_fetch, data_repair, data_stats, evaluate, export, predict, pretrain, train  # noqa: F401
 from rich.markup import escape
 
 from ilner.cli._app import app, err_console

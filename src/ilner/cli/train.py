@@ -15,6 +15,7 @@ from ilner.cli._render import pct
 @app.command("train")
 def train(
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML config (see configs/).")] = None,
+    preset: Annotated[Optional[str], typer.Option("--preset", help="A config shipped with ilner instead of --config: cpu (BiLSTM-CRF from scratch, all four languages).")] = None,
     overrides: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config key: key=value (YAML value; dots for nested keys). Repeatable.")] = None,
     output_dir: Annotated[Optional[str], typer.Option("--output-dir", "-o", help="Shortcut for --set output_dir=...")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint in the output directory.")] = False,
@@ -24,10 +25,16 @@ def train(
     Defaults follow the paper: xlm-roberta-base, AdamW lr 5e-5, linear schedule with warmup, 10
     epochs, first-sub-word labels, model selection on dev strict F1.
 
-    Example: ilner train --config configs/cpu-joint.yaml --set epochs=2 -o runs/quick
+    Examples: ilner train --preset cpu;  ilner train --config configs/paper/hindi.yaml --set epochs=2 -o runs/quick
     """
+    from ilner.errors import IlnerError
     from ilner.training import load_config, run_experiment
+    from ilner.training.config import preset_path
 
+    if preset and config:
+        raise IlnerError("give either --preset or --config, not both")
+    if preset:
+        config = preset_path(preset)
     settings = list(overrides or []) + ([f"output_dir={output_dir}"] if output_dir else [])
     resolved = load_config(config, settings)
     results = run_experiment(resolved, resume=resume, log=progress)

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 from transformers import PretrainedConfig, PreTrainedModel
 from transformers import initialization as init
-from transformers.modeling_outputs import TokenClassifierOutput
+from transformers.modeling_outputs import MaskedLMOutput, TokenClassifierOutput
 
 from ilner.models.scratch import SPECIAL_TOKENS, ScratchSpec, train_tokenizer
 from ilner.text.scripts import script_of_token
@@ -113,12 +113,17 @@ class BiLstmCrf(nn.Module):
 
     def forward(self, word_ids: torch.Tensor, chars: torch.Tensor, features: torch.Tensor,
                 lengths: torch.Tensor) -> torch.Tensor:
+        """Emission scores [batch, pieces, labels]."""
+        return self.classifier(self.dropout(self.encode(word_ids, chars, features, lengths)))
+
+    def encode(self, word_ids: torch.Tensor, chars: torch.Tensor, features: torch.Tensor,
+               lengths: torch.Tensor) -> torch.Tensor:
+        """Contextual piece vectors [batch, pieces, 2 * hidden]."""
         batch, length = word_ids.shape
         char_vectors = self.char_embeddings(chars.view(batch * length, -1)).transpose(1, 2)
         char_vectors = torch.relu(self.char_cnn(char_vectors)).amax(dim=2).view(batch, length, -1)
         hidden = torch.cat([self.embeddings(word_ids), char_vectors, self.feature_embeddings(features).sum(dim=2)], -1)
-        hidden = self._bidirectional(self.dropout(hidden), lengths)
-        return self.classifier(self.dropout(hidden))
+        return self._bidirectional(self.dropout(hidden), lengths)
 
     def _bidirectional(self, hidden: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Stacked BiLSTM over right-padded rows; the backward pass reads each row's own end first."""
@@ -135,9 +140,8 @@ class BiLstmCrf(nn.Module):
         return hidden
 
 
-class BiLstmCrfForTokenClassification(PreTrainedModel):
-    """``ensemble_size`` independent BiLSTM-CRFs trained side by side (each on its own loss, with
-    its own initialisation and dropout) whose emission and transition scores are averaged."""
+class BiLstmCrfPreTrainedModel(PreTrainedModel):
+    """The piece tables, ``ensemble_size`` members and their initialisation; heads in subclasses."""
 
     config_class = BiLstmCrfConfig
     base_model_prefix = "bilstm"
@@ -145,11 +149,9 @@ class BiLstmCrfForTokenClassification(PreTrainedModel):
 
     def __init__(self, config: BiLstmCrfConfig):
         super().__init__(config)
-        self.num_labels = config.num_labels
         self.register_buffer("piece_chars", torch.zeros(config.vocab_size, config.max_piece_chars, dtype=torch.long))
         self.register_buffer("piece_features", torch.zeros(config.vocab_size, NUM_FEATURES, dtype=torch.long))
         self.members = nn.ModuleList(BiLstmCrf(config) for _ in range(config.ensemble_size))
-        self.post_init()
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:
@@ -170,21 +172,34 @@ class BiLstmCrfForTokenClassification(PreTrainedModel):
             for parameter in module.parameters():
                 init.zeros_(parameter)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
-                labels: torch.Tensor | None = None, **kwargs) -> TokenClassifierOutput:
+    def member_inputs(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None):
+        """Per member: (word ids after word dropout, characters, features, lengths)."""
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
         lengths = attention_mask.sum(dim=1)
         chars, features = self.piece_chars[input_ids], self.piece_features[input_ids]
-        emissions = []
-        for member in self.members:
+        for _ in self.members:
             word_ids = input_ids
             if self.training and self.config.word_dropout:
                 # Word dropout: some pieces lose their embedding (not their characters or features),
                 # so that the model learns to read words it has not seen.
                 dropped = torch.rand(input_ids.shape, device=input_ids.device) < self.config.word_dropout
                 word_ids = torch.where(dropped, torch.full_like(input_ids, self.config.unk_token_id), input_ids)
-            emissions.append(member(word_ids, chars, features, lengths))
+            yield word_ids, chars, features, lengths
+
+
+class BiLstmCrfForTokenClassification(BiLstmCrfPreTrainedModel):
+    """``ensemble_size`` independent BiLSTM-CRFs trained side by side (each on its own loss, with
+    its own initialisation and dropout) whose emission and transition scores are averaged."""
+
+    def __init__(self, config: BiLstmCrfConfig):
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.post_init()
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+                labels: torch.Tensor | None = None, **kwargs) -> TokenClassifierOutput:
+        emissions = [member(*inputs) for member, inputs in zip(self.members, self.member_inputs(input_ids, attention_mask))]
         loss = None
         if labels is not None:
             loss = sum(self._loss(member.crf, e, labels) for member, e in zip(self.members, emissions))
@@ -213,13 +228,38 @@ class BiLstmCrfForTokenClassification(PreTrainedModel):
         )
 
 
+class BiLstmCrfForMaskedLM(BiLstmCrfPreTrainedModel):
+    """The members' encoders with a masked-piece prediction head each: pre-training on raw text
+    (``ilner pretrain``); ``ilner train --model DIR`` then adds the CRF taggers."""
+
+    def __init__(self, config: BiLstmCrfConfig):
+        super().__init__(config)
+        self.lm_heads = nn.ModuleList(nn.Linear(2 * config.hidden_size, config.vocab_size) for _ in self.members)
+        self.post_init()
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+                labels: torch.Tensor | None = None, **kwargs) -> MaskedLMOutput:
+        logits = []
+        loss = None
+        for member, head, inputs in zip(self.members, self.lm_heads, self.member_inputs(input_ids, attention_mask)):
+            hidden = member.encode(*inputs)
+            if labels is not None:  # score only the masked positions (a vocabulary-wide softmax is costly)
+                masked = labels != -100
+                member_loss = nn.functional.cross_entropy(head(member.dropout(hidden[masked])), labels[masked])
+                loss = member_loss if loss is None else loss + member_loss
+            else:
+                logits.append(head(hidden))
+        return MaskedLMOutput(loss=loss, logits=torch.stack(logits).mean(dim=0) if logits else None)
+
+
 def register() -> None:
-    """Make ``AutoConfig`` / ``AutoModelForTokenClassification`` know this architecture."""
-    from transformers import AutoConfig, AutoModelForTokenClassification
+    """Make transformers' ``Auto*`` classes know this architecture."""
+    from transformers import AutoConfig, AutoModelForMaskedLM, AutoModelForTokenClassification
 
     try:
         AutoConfig.register(MODEL_TYPE, BiLstmCrfConfig)
         AutoModelForTokenClassification.register(BiLstmCrfConfig, BiLstmCrfForTokenClassification)
+        AutoModelForMaskedLM.register(BiLstmCrfConfig, BiLstmCrfForMaskedLM)
     except ValueError:  # already registered
         pass
 
@@ -280,10 +320,11 @@ def piece_tables(vocabulary: Sequence[str], max_chars: int, buckets: int) -> tup
 
 
 def build_bilstm_crf_model(
-    output_dir: str | Path, texts: Iterable[str], labels: Sequence[str], spec: ScratchSpec = ScratchSpec(),
-    seed: int = 0,
+    output_dir: str | Path, texts: Iterable[str], labels: Sequence[str] | None = None,
+    spec: ScratchSpec = ScratchSpec(), seed: int = 0, masked_lm: bool = False,
 ) -> Path:
-    """Build the tokenizer from ``texts`` and a random-init BiLSTM-CRF for ``labels``; save both."""
+    """Build the tokenizer from ``texts`` and a random-init BiLSTM-CRF for ``labels`` (or, with
+    ``masked_lm``, for pre-training); save both."""
     tokenizer = word_tokenizer(texts, spec.word_min_count, spec.vocab_size)
     vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
     chars, features, char_vocab_size = piece_tables(vocabulary, spec.max_piece_chars, spec.feature_buckets)
@@ -294,10 +335,13 @@ def build_bilstm_crf_model(
         hidden_size=spec.hidden_size, num_layers=spec.num_layers, dropout=spec.dropout,
         word_dropout=spec.word_dropout, ensemble_size=spec.ensemble_size, max_position_embeddings=spec.max_positions + 2,
         pad_token_id=tokenizer.pad_token_id, unk_token_id=tokenizer.unk_token_id,
-        id2label=dict(enumerate(labels)), label2id={label: i for i, label in enumerate(labels)},
+        mask_token_id=tokenizer.mask_token_id,
     )
+    if labels is not None:
+        config.id2label = dict(enumerate(labels))
+        config.label2id = {label: i for i, label in enumerate(labels)}
     torch.manual_seed(seed)
-    model = BiLstmCrfForTokenClassification(config)
+    model = BiLstmCrfForMaskedLM(config) if masked_lm else BiLstmCrfForTokenClassification(config)
     model.piece_chars.copy_(chars)
     model.piece_features.copy_(features)
     output_dir = Path(output_dir)

@@ -154,6 +154,22 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return key.strip().split("."), value
 
 
+PRESETS_DIR = Path(__file__).resolve().parent.parent / "resources" / "presets"
+
+
+def presets() -> list[str]:
+    """Names of the configs shipped with ilner (``ilner train --preset NAME``)."""
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+
+
+def preset_path(name: str) -> Path:
+    """The shipped config file of a preset."""
+    path = PRESETS_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise IlnerError(f"no preset {name!r}; the presets are: {', '.join(presets())}")
+    return path
+
+
 def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> TrainConfig:
     """Defaults, then the YAML file, then each ``key=value`` override (dots for nested keys)."""
     values: dict = {}

@@ -26,6 +26,11 @@ def results_table(scores: dict) -> str:
 def model_card(meta: dict) -> str:
     config = meta["config"]
     languages = meta["languages"]
+    architecture = config.get("scratch", {}).get("architecture") if config["model"] == "scratch" else None
+    source = f"`{config['model']}`"
+    if architecture:
+        members = config["scratch"].get("ensemble_size", 1)
+        source += f" ({architecture}" + (f", {members} taggers averaged" if members > 1 else "") + ", no pretrained weights)"
     codes = [LANGUAGE_CODES.get(lang, lang) for lang in languages]
     front = ["---", "library_name: transformers", "pipeline_tag: token-classification", "tags: [ner, ilner]"]
     if codes:
@@ -35,7 +40,7 @@ def model_card(meta: dict) -> str:
         "\n".join(front),
         f"# ilner NER model ({', '.join(languages) or 'unknown languages'})",
         config.get("description") or "",
-        f"Trained with ilner {meta['ilner_version']} from `{config['model']}` on "
+        f"Trained with ilner {meta['ilner_version']} from {source} on "
         f"{', '.join(f'`{t}`' for t in config['train'])}; tagset `{meta['tagset']}` ({len(meta['labels'])} labels), "
         f"script `{meta['script']}`, {config['epochs']} epochs at lr {config['learning_rate']}"
         + (f", best dev epoch {meta['best_epoch']}" if meta.get("best_epoch") else ", last epoch kept (no dev data)")
@@ -51,7 +56,9 @@ def model_card(meta: dict) -> str:
         "```python\nfrom ilner.inference.tagger import Tagger\nTagger.load(PATH)([\"...\"])\n```\n\n"
         "Or as a plain transformers token classifier (one label per word, on its first sub-word):\n\n"
         "```python\nfrom transformers import AutoModelForTokenClassification\n"
-        "model = AutoModelForTokenClassification.from_pretrained(PATH)\n```"
+        + ("from ilner.models.bilstm_crf import register\nregister()  # ilner's own architecture\n"
+           if architecture == "bilstm-crf" else "")
+        + "model = AutoModelForTokenClassification.from_pretrained(PATH)\n```"
     )
     return "\n\n".join(p for p in parts if p) + "\n"
 

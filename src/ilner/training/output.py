@@ -15,13 +15,14 @@ from pathlib import Path
 from ilner.training.modelcard import model_card
 
 
-def write_model_dir(output_dir: Path, model, tokenizer, meta: dict) -> None:
+def write_model_dir(output_dir: Path, model, tokenizer, meta: dict, card: bool = True) -> None:
     staging = output_dir / ".staging"
     shutil.rmtree(staging, ignore_errors=True)
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
     (staging / "ilner.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    (staging / "README.md").write_text(model_card(meta), encoding="utf-8")
+    if card:
+        (staging / "README.md").write_text(model_card(meta), encoding="utf-8")
     (output_dir / "config.json").unlink(missing_ok=True)
     for path in sorted(staging.iterdir()):
         if path.name != "config.json":
