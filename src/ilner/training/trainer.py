@@ -187,8 +187,10 @@ def prepare_model(
         scratch_dir = init_dir.with_name("scratch")
         shutil.rmtree(scratch_dir, ignore_errors=True)
         transform = get_transform(config.script)
-        extra = read_split(config, config.scratch_text, log) if config.scratch_text else []
-        texts = (" ".join(model_input(w, transform) for w in s.tokens) for s in [*train, *extra])
+        # Only the words of scratch_text are used, so its tagset does not matter.
+        extra = [s.tokens for _, corpus in load_corpora(config.scratch_text, data_dir=config.data_dir,
+                                                         keep_unknown=True, progress=log) for s in corpus.sentences]
+        texts = (" ".join(model_input(w, transform) for w in words) for words in [*(s.tokens for s in train), *extra])
         if spec.architecture == "bilstm-crf":
             from ilner.models.bilstm_crf import build_bilstm_crf_model
 
