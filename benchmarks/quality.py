@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from ilner.data import load_corpora
 from ilner.evaluation.bootstrap import paired_bootstrap
-from ilner.evaluation.metrics import evaluate_sentences, exclude_seen
+from ilner.evaluation.metrics import exclude_seen
 from ilner.text.scripts import script_of_token
 
 

@@ -13,7 +13,6 @@ from raw text files (one document per line, tokenized by ilner.text.tokenize). T
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 import time
