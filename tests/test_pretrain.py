@@ -65,3 +65,9 @@ def test_pretraining_learns_and_ner_training_starts_from_it(tmp_path, mirror, ar
 def test_pretrain_cli_needs_a_scratch_model(cli, tmp_path):
     code, _, err = cli("pretrain", "--corpus", "il-ner:hindi:dev", "-o", str(tmp_path / "p"), "--set", "model=xlm-roberta-base")
     assert code == 2 and "model: scratch" in err
+
+
+def test_train_cli_model_option_reaches_the_config(cli, tmp_path):
+    code, _, err = cli("train", "--preset", "cpu", "--model", str(tmp_path / "missing"), "--set",
+                       "train=[il-ner:telugu:dev]", "--set", "dev=[]", "--set", "test=[]", "-o", str(tmp_path / "out"))
+    assert code == 2 and f"no model directory {tmp_path / 'missing'}" in err

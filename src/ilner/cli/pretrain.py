@@ -26,7 +26,7 @@ def pretrain(
     path, offline.
 
     Example: ilner pretrain --preset cpu --corpus 'il-ner:*:train' --raw my-news.txt --set epochs=3 -o runs/pretrained
-             ilner train --preset cpu --set model=runs/pretrained
+             ilner train --preset cpu --model runs/pretrained
     """
     from ilner.errors import IlnerError
     from ilner.training import load_config

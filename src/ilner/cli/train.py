@@ -17,6 +17,7 @@ def train(
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML config (see configs/).")] = None,
     preset: Annotated[Optional[str], typer.Option("--preset", help="A config shipped with ilner instead of --config: cpu (BiLSTM-CRF from scratch, all four languages).")] = None,
     overrides: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config key: key=value (YAML value; dots for nested keys). Repeatable.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Shortcut for --set model=... (a hub id, a model directory, e.g. from ilner pretrain, or scratch).")] = None,
     output_dir: Annotated[Optional[str], typer.Option("--output-dir", "-o", help="Shortcut for --set output_dir=...")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint in the output directory.")] = False,
 ) -> None:
@@ -35,7 +36,7 @@ def train(
         raise IlnerError("give either --preset or --config, not both")
     if preset:
         config = preset_path(preset)
-    settings = list(overrides or []) + ([f"output_dir={output_dir}"] if output_dir else [])
+    settings = list(overrides or []) + ([f"model={model}"] if model else []) + ([f"output_dir={output_dir}"] if output_dir else [])
     resolved = load_config(config, settings)
     results = run_experiment(resolved, resume=resume, log=progress)
     for result in results:

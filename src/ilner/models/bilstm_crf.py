@@ -230,7 +230,7 @@ class BiLstmCrfForTokenClassification(BiLstmCrfPreTrainedModel):
 
 class BiLstmCrfForMaskedLM(BiLstmCrfPreTrainedModel):
     """The members' encoders with a masked-piece prediction head each: pre-training on raw text
-    (``ilner pretrain``); ``ilner train --model DIR`` then adds the CRF taggers."""
+    (``ilner pretrain``); ``ilner train --model DIR`` then adds the classifiers and CRFs."""
 
     def __init__(self, config: BiLstmCrfConfig):
         super().__init__(config)

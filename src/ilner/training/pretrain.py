@@ -4,7 +4,7 @@ The paper fine-tunes an encoder that was pre-trained on raw text. ``run_pretrain
 same with no downloads: it builds the config's scratch model (tokenizer and encoder, either
 architecture) from the text, trains it to restore masked pieces (BERT's 15%: 80% ``<mask>``,
 10% a random piece, 10% unchanged), and saves a Hugging Face directory that
-``ilner train --set model=DIR`` fine-tunes for NER.
+``ilner train --model DIR`` fine-tunes for NER.
 
 Text comes from NER corpora (dataset addresses or CoNLL/JSONL files; their tags are ignored) and
 from raw text files (one document per line, tokenized by ilner.text.tokenize). There is no
@@ -159,5 +159,5 @@ def run_pretraining(
     write_model_dir(output_dir, model, tokenizer, meta, card=False)
     shutil.rmtree(build_dir, ignore_errors=True)
     log(f"pre-trained model written to {output_dir} ({seconds:.0f} s); fine-tune it with "
-        f"ilner train --set model={output_dir}")
+        f"ilner train --model {output_dir}")
     return PretrainResult(output_dir, len(sentences), progress.done, final_loss, seconds)
