@@ -1,13 +1,14 @@
 """Quality on IL-NER against the classic CPU baselines, with paired bootstrap intervals.
 
 Usage: ILNER_DATA_DIR=../shared/datasets python benchmarks/quality.py [--languages hindi urdu odia telugu]
-       [--preset cpu | --config FILE] [--set key=value ...] [--resamples 1000]
+       [--joint] [--preset cpu | --config FILE] [--set key=value ...] [--resamples 1000]
 
 Per language, on the same repaired IL-NER data: a linear-chain CRF (python-crfsuite; word,
 affixes 1-4, digits, script, a window of +-2 words) and ilner's CPU model (the preset, trained
-on that language alone), both scored with strict IOB2 F1 on test, with and without the test
-sentences that occur in train. Prints F1 with 95% bootstrap intervals, the paired difference
-and the training times. Run nothing else meanwhile: the times are wall-clock.
+on that language alone; with --joint, trained once on the preset's own data, all languages
+together), both scored with strict IOB2 F1 on test, with and without the test sentences that
+occur in train. Prints F1 with 95% bootstrap intervals, the paired difference and the training
+times. Run nothing else meanwhile: the times are wall-clock.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def train_crf(train):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--languages", nargs="+", default=["hindi", "urdu", "odia", "telugu"])
+    parser.add_argument("--joint", action="store_true", help="one model for all languages (the preset's data)")
     parser.add_argument("--preset", default="cpu")
     parser.add_argument("--config", help="a config file instead of the preset")
     parser.add_argument("--set", dest="overrides", action="append", default=[], help="config override key=value")
@@ -75,6 +77,13 @@ def main() -> None:
           "unseen: ilner - CRF | CRF s | ilner s |")
     print("|---|---|---|---|---|---|---|---|---|")
     rows = []
+    joint_seconds = None
+    if args.joint:
+        config = load_config(args.config or preset_path(args.preset), [f"output_dir={args.out}/joint", *args.overrides])
+        started = time.time()
+        run_training(config, log=lambda m: None)
+        joint_seconds = time.time() - started
+        joint = Tagger.load(config.output_dir)
     for language in args.languages:
         [(_, train)], [(_, test)] = load_corpora([f"il-ner:{language}:train"]), load_corpora([f"il-ner:{language}:test"])
         started = time.time()
@@ -82,13 +91,17 @@ def main() -> None:
         crf_seconds = time.time() - started
         crf_pred = [replace(s, tags=tuple(crf.tag([word_features(list(s.tokens), i) for i in range(len(s))])))
                     for s in test.sentences]
-        config = load_config(args.config or preset_path(args.preset), [
-            f'train=["il-ner:{language}:train"]', f'dev=["il-ner:{language}:dev"]', f'test=["il-ner:{language}:test"]',
-            f"output_dir={args.out}/{language}", *args.overrides])
-        started = time.time()
-        run_training(config, log=lambda m: None)
-        ilner_seconds = time.time() - started
-        tagged = Tagger.load(config.output_dir).tag_tokens([s.tokens for s in test.sentences])
+        if args.joint:
+            tagger, ilner_seconds = joint, joint_seconds
+        else:
+            config = load_config(args.config or preset_path(args.preset), [
+                f'train=["il-ner:{language}:train"]', f'dev=["il-ner:{language}:dev"]',
+                f'test=["il-ner:{language}:test"]', f"output_dir={args.out}/{language}", *args.overrides])
+            started = time.time()
+            run_training(config, log=lambda m: None)
+            ilner_seconds = time.time() - started
+            tagger = Tagger.load(config.output_dir)
+        tagged = tagger.tag_tokens([s.tokens for s in test.sentences])
         ilner_pred = [replace(s, tags=tuple(t.tags)) for s, t in zip(test.sentences, tagged)]
         paired = paired_bootstrap(test.sentences, ilner_pred, crf_pred, n=args.resamples)
         gold_unseen, crf_unseen = exclude_seen(test.sentences, crf_pred, train.sentences)
@@ -101,6 +114,8 @@ def main() -> None:
         crf_mean = 100 * sum(r[1] for r in rows) / len(rows)
         ilner_mean = 100 * sum(r[2] for r in rows) / len(rows)
         print(f"| average | {crf_mean:.2f} | {ilner_mean:.2f} | {ilner_mean - crf_mean:+.2f} | | | | | |")
+    if joint_seconds is not None:
+        print(f"ilner s: one model for all languages, trained in {joint_seconds:.0f} s")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from ilner.evaluation import evaluate_sentences
 from ilner.inference.decoding import iob2_constraints, viterbi
 from ilner.inference.tagger import Tagger
 from ilner.models.bilstm_crf import (
-    BiLstmCrfConfig, BiLstmCrfForTokenClassification, LinearChainCrf, piece_tables, word_tokenizer,
+    BiLstmCrfConfig, BiLstmCrfForTokenClassification, LinearChainCrf, assemble_words, piece_tables, word_tokenizer,
 )
 from ilner.training import run_training
 
@@ -24,7 +24,7 @@ BILSTM = [
     "scratch.architecture=bilstm-crf", "scratch.vocab_size=300", "scratch.hidden_size=32",
     "scratch.embedding_size=24", "scratch.char_filters=16", "scratch.feature_size=16",
     "scratch.feature_buckets=4096", "scratch.dropout=0.2", "scratch.ensemble_size=2", "learning_rate=5e-3", "warmup_ratio=0.0",
-    "weight_decay=0.0", "max_grad_norm=5.0",
+    "weight_decay=0.0", "max_grad_norm=5.0", "scratch.word_level=true",
 ]
 
 
@@ -81,21 +81,25 @@ def test_viterbi_with_transitions_is_the_best_valid_path_by_brute_force():
         assert viterbi(scores, labels, transitions) == list(max(valid, key=total))
 
 
-def _tiny_model(labels, vocab_size=40):
+def _tiny_model(labels, vocab_size=40, word_level=False):
     config = BiLstmCrfConfig(vocab_size=vocab_size, embedding_size=8, char_vocab_size=10, char_embedding_size=4,
                              char_filters=6, max_piece_chars=5, feature_buckets=64, feature_size=4, hidden_size=5,
-                             num_layers=2, dropout=0.0, word_dropout=0.0, unk_token_id=3,
-                             id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)})
+                             num_layers=2, dropout=0.0, word_dropout=0.0, unk_token_id=3, word_level=word_level,
+                             max_word_chars=7, id2label=dict(enumerate(labels)),
+                             label2id={l: i for i, l in enumerate(labels)})
     torch.manual_seed(0)
     model = BiLstmCrfForTokenClassification(config).eval()  # (one member)
     model.piece_chars.random_(0, 10)
     model.piece_features.random_(0, 64)
+    if word_level:
+        model.piece_starts_word.random_(0, 2)
     return model
 
 
-def test_padding_does_not_change_a_sentence_scores():
-    """The backward LSTM must read each row from its own last piece, not from the padding."""
-    model = _tiny_model(["O", "B-NEP", "I-NEP"])
+@pytest.mark.parametrize("word_level", [False, True])
+def test_padding_does_not_change_a_sentence_scores(word_level):
+    """The backward LSTM must read each row from its own last piece (or word), not from the padding."""
+    model = _tiny_model(["O", "B-NEP", "I-NEP"], word_level=word_level)
     short = torch.tensor([[5, 6, 7]])
     padded = torch.tensor([[5, 6, 7, 1, 1, 1], [8, 9, 10, 11, 12, 13]])
     mask = torch.tensor([[1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 1]])
@@ -131,6 +135,34 @@ def test_piece_tables_hold_each_piece_characters_and_features():
     assert chars[5].tolist() == [1, 2, 3] and chars[6].tolist() == [2, 3, 0]  # र ा म: ids by first appearance
     assert size == 4
     assert (features[5] > 0).sum() == 12 and not torch.equal(features[5], features[6])
+
+
+def test_words_are_assembled_from_their_pieces():
+    """The word-level reader sees each word whole: its characters (first and last halves of a
+    long word), and affix features that depend on the word alone, not on its neighbours."""
+    texts = ["दिल्ली में बारिश", "दिल्ली में धूप", "मुंबई में बारिश"] * 3 + ["अहमदाबाद इलाहाबाद"]
+    tokenizer = word_tokenizer(texts, min_count=2, subword_size=60)
+    vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+    chars, _, _ = piece_tables(vocabulary, 24, 1000)
+    spelling = {int(i): c for piece, row in zip(vocabulary, chars) for c, i in zip(piece.removeprefix("▁"), row) if i}
+    starts = torch.tensor([p in ("<s>", "</s>", "<pad>") or p.startswith("▁") for p in vocabulary])
+    sentences = ["अहमदाबाद में बारिश", "मुंबई इलाहाबाद"]
+    batch = tokenizer(sentences, padding=True, return_tensors="pt")
+    assert len(tokenizer.tokenize("अहमदाबाद")) > 1  # seen once: sub-word pieces
+    words = assemble_words(batch.input_ids, batch.attention_mask, chars, starts.long(), max_chars=6, buckets=1000,
+                           trim=False)
+    for row, sentence in enumerate(sentences):
+        expected = ["", *sentence.split(), ""]  # <s> and </s> are words without characters
+        assert int(words.lengths[row]) == len(expected)
+        spelled = ["".join(spelling.get(int(i), "") for i in words.chars[row, w]) for w in range(len(expected))]
+        assert spelled == [w if len(w) <= 6 else w[:3] + w[-3:] for w in expected]
+        pieces = int(batch.attention_mask[row].sum())
+        word_of_piece = [-1 if w is None else w for w in batch.word_ids(row)][:pieces]
+        assert words.index[row, 1:pieces - 1].tolist() == [w + 1 for w in word_of_piece[1:pieces - 1]]
+    ahmedabad, allahabad = words.affixes[0, 1], words.affixes[1, 2]  # both end in "ाबाद", 8 characters
+    assert torch.equal(ahmedabad[4:], allahabad[4:]) and not torch.equal(ahmedabad[:4], allahabad[:4])
+    again = assemble_words(*tokenizer(["इलाहाबाद"], return_tensors="pt").values(), chars, starts.long(), 6, 1000, False)
+    assert torch.equal(again.affixes[0, 1], allahabad)
 
 
 @pytest.fixture(scope="module")

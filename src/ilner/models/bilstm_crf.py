@@ -23,6 +23,7 @@ import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -37,6 +38,8 @@ from ilner.text.scripts import script_of_token
 MODEL_TYPE = "ilner-bilstm-crf"
 WORD_MARK = "▁"
 NUM_FEATURES = 12
+NUM_WORD_FEATURES = 9  # prefixes and suffixes 1-4 and length of a whole word (word_level)
+_CHAR_BASE = 1 << 12  # character ids as digits of the affix hash
 
 
 class BiLstmCrfConfig(PretrainedConfig):
@@ -47,9 +50,11 @@ class BiLstmCrfConfig(PretrainedConfig):
         char_embedding_size: int = 30, char_filters: int = 50, max_piece_chars: int = 24,
         feature_buckets: int = 1 << 17, feature_size: int = 50, hidden_size: int = 200, num_layers: int = 1,
         dropout: float = 0.5, word_dropout: float = 0.05, ensemble_size: int = 1, max_position_embeddings: int = 514,
-        **kwargs,
+        word_level: bool = False, max_word_chars: int = 32, **kwargs,
     ):
         self.ensemble_size = ensemble_size
+        self.word_level = word_level
+        self.max_word_chars = max_word_chars
         self.vocab_size = vocab_size
         self.embedding_size = embedding_size
         self.char_vocab_size = char_vocab_size
@@ -91,6 +96,82 @@ class LinearChainCrf(nn.Module):
         return torch.logsumexp(alpha + self.end, dim=1) - gold
 
 
+@dataclass
+class Words:
+    """The words of a batch of pieces, assembled inside the model (``word_level``).
+
+    ``index`` [batch, pieces]: each piece's word (padding points past the last word);
+    ``membership`` [batch, words, pieces]: 1.0 where a piece belongs to a word; ``first``
+    [batch, words]: each word's first piece; ``chars`` [batch, words, max_word_chars]: the word's
+    characters (its first and last halves when longer); ``affixes`` [batch, words, 9]: hashed
+    prefixes and suffixes 1-4 and length of the whole word; ``lengths`` [batch]: words per row.
+    """
+
+    index: torch.Tensor
+    membership: torch.Tensor
+    first: torch.Tensor
+    chars: torch.Tensor
+    affixes: torch.Tensor
+    lengths: torch.Tensor
+
+
+@dataclass
+class Pieces:
+    """What every member reads of a batch: piece characters and features, and the words."""
+
+    chars: torch.Tensor
+    features: torch.Tensor
+    lengths: torch.Tensor
+    words: Words | None
+
+
+def assemble_words(input_ids: torch.Tensor, attention_mask: torch.Tensor, piece_chars: torch.Tensor,
+                   starts_word: torch.Tensor, max_chars: int, buckets: int, trim: bool) -> Words:
+    """Group pieces into words (a word starts at a piece marked "▁", or at a window's first piece)
+    and spell each word out from its pieces' characters, with tensor operations only (ONNX-safe).
+
+    The word axis has as many slots as there are pieces, or with ``trim`` (eager training) as
+    many as the longest row has words."""
+    batch, length = input_ids.shape
+    real = attention_mask.bool()
+    positions = torch.arange(length, device=input_ids.device)
+    starts = (starts_word[input_ids].bool() | (positions == 0)) & real
+    index = torch.where(real, torch.cumsum(starts.long(), dim=1) - 1, torch.full_like(input_ids, length))
+    words = int(starts.sum(dim=1).max()) if trim else length
+    membership = index.unsqueeze(1) == positions[:words].view(1, -1, 1)  # [batch, words, pieces]
+    first = membership.long().argmax(dim=2)
+    # All characters of a row in one stream, in order; a word is a contiguous run of it.
+    chars = piece_chars[input_ids]
+    per_piece = (chars > 0).sum(dim=2) * real
+    slots = torch.arange(chars.shape[2], device=input_ids.device)
+    dump = length * chars.shape[2]
+    kept = slots < per_piece.unsqueeze(2)
+    target = torch.where(kept, (torch.cumsum(per_piece, 1) - per_piece).unsqueeze(2) + slots, dump)
+    stream = torch.zeros(batch, dump + 1, dtype=chars.dtype, device=chars.device)  # the last slot stays 0
+    stream = stream.scatter(1, target.view(batch, -1), torch.where(kept, chars, 0).view(batch, -1))
+    word_length = (membership * per_piece.unsqueeze(1)).sum(dim=2)
+    word_start = (torch.cumsum(word_length, dim=1) - word_length).unsqueeze(2)
+    word_length = word_length.unsqueeze(2)
+
+    def spell(offsets: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        where = torch.where(valid, word_start + offsets, dump).view(batch, -1)
+        return stream.gather(1, where).view(batch, words, -1)
+
+    k = torch.arange(max_chars, device=input_ids.device)
+    from_end = (word_length > max_chars) & (k >= max_chars // 2)
+    word_chars = spell(torch.where(from_end, word_length - max_chars + k, k), k < word_length)
+    last = torch.arange(4, device=input_ids.device) + word_length - 4
+    suffix = spell(last, last >= 0)  # the last four characters, 0 before the word's start
+    affixes = []
+    for kind, span in enumerate([word_chars[:, :, :1], word_chars[:, :, :2], word_chars[:, :, :3], word_chars[:, :, :4],
+                                 suffix[:, :, 3:], suffix[:, :, 2:], suffix[:, :, 1:], suffix]):
+        weights = _CHAR_BASE ** torch.arange(span.shape[2], device=input_ids.device)
+        affixes.append((span * weights).sum(dim=2) * 16 + kind)
+    affixes.append(word_length.squeeze(2).clamp(max=10) * 16 + 8)
+    affixes = torch.stack(affixes, dim=2) % (buckets - 1) + 1
+    return Words(index.clamp(max=words - 1), membership.to(torch.float32), first, word_chars, affixes, starts.sum(dim=1))
+
+
 class BiLstmCrf(nn.Module):
     """One tagger: piece vectors (embedding, character CNN, hashed features), BiLSTM, emissions, CRF."""
 
@@ -111,19 +192,30 @@ class BiLstmCrf(nn.Module):
         self.classifier = nn.Linear(2 * config.hidden_size, config.num_labels)
         self.crf = LinearChainCrf(config.num_labels)
 
-    def forward(self, word_ids: torch.Tensor, chars: torch.Tensor, features: torch.Tensor,
-                lengths: torch.Tensor) -> torch.Tensor:
+    def forward(self, word_ids: torch.Tensor, pieces: Pieces) -> torch.Tensor:
         """Emission scores [batch, pieces, labels]."""
-        return self.classifier(self.dropout(self.encode(word_ids, chars, features, lengths)))
+        return self.classifier(self.dropout(self.encode(word_ids, pieces)))
 
-    def encode(self, word_ids: torch.Tensor, chars: torch.Tensor, features: torch.Tensor,
-               lengths: torch.Tensor) -> torch.Tensor:
-        """Contextual piece vectors [batch, pieces, 2 * hidden]."""
-        batch, length = word_ids.shape
-        char_vectors = self.char_embeddings(chars.view(batch * length, -1)).transpose(1, 2)
-        char_vectors = torch.relu(self.char_cnn(char_vectors)).amax(dim=2).view(batch, length, -1)
-        hidden = torch.cat([self.embeddings(word_ids), char_vectors, self.feature_embeddings(features).sum(dim=2)], -1)
-        return self._bidirectional(self.dropout(hidden), lengths)
+    def encode(self, word_ids: torch.Tensor, pieces: Pieces) -> torch.Tensor:
+        """Contextual piece vectors [batch, pieces, 2 * hidden]; with ``pieces.words`` the LSTM
+        reads whole words and every piece gets its word's vector."""
+        embeddings = self.embeddings(word_ids)
+        words = pieces.words
+        if words is None:
+            hidden = torch.cat([embeddings, self._spell(pieces.chars), self.feature_embeddings(pieces.features).sum(2)], -1)
+            return self._bidirectional(self.dropout(hidden), pieces.lengths)
+        embeddings = words.membership @ embeddings / words.membership.sum(dim=2, keepdim=True).clamp(min=1)
+        first_features = pieces.features.gather(1, words.first.unsqueeze(2).expand(-1, -1, pieces.features.shape[2]))
+        features = self.feature_embeddings(torch.cat([first_features, words.affixes], dim=2)).sum(dim=2)
+        hidden = self._bidirectional(self.dropout(torch.cat([embeddings, self._spell(words.chars), features], -1)),
+                                     words.lengths)
+        return hidden.gather(1, words.index.unsqueeze(2).expand(-1, -1, hidden.shape[2]))
+
+    def _spell(self, chars: torch.Tensor) -> torch.Tensor:
+        """Character CNN, max-pooled: [batch, n, chars] -> [batch, n, char_filters]."""
+        batch, length, width = chars.shape
+        vectors = self.char_embeddings(chars.view(batch * length, width)).transpose(1, 2)
+        return torch.relu(self.char_cnn(vectors)).amax(dim=2).view(batch, length, -1)
 
     def _bidirectional(self, hidden: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Stacked BiLSTM over right-padded rows; the backward pass reads each row's own end first."""
@@ -151,6 +243,8 @@ class BiLstmCrfPreTrainedModel(PreTrainedModel):
         super().__init__(config)
         self.register_buffer("piece_chars", torch.zeros(config.vocab_size, config.max_piece_chars, dtype=torch.long))
         self.register_buffer("piece_features", torch.zeros(config.vocab_size, NUM_FEATURES, dtype=torch.long))
+        if config.word_level:
+            self.register_buffer("piece_starts_word", torch.zeros(config.vocab_size, dtype=torch.long))
         self.members = nn.ModuleList(BiLstmCrf(config) for _ in range(config.ensemble_size))
 
     @torch.no_grad()
@@ -173,11 +267,15 @@ class BiLstmCrfPreTrainedModel(PreTrainedModel):
                 init.zeros_(parameter)
 
     def member_inputs(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None):
-        """Per member: (word ids after word dropout, characters, features, lengths)."""
+        """Per member: (piece ids after word dropout, the pieces and words of the batch)."""
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
-        lengths = attention_mask.sum(dim=1)
-        chars, features = self.piece_chars[input_ids], self.piece_features[input_ids]
+        words = None
+        if self.config.word_level:
+            # Training trims the word axis to the longest row; elsewhere it stays static for export.
+            words = assemble_words(input_ids, attention_mask, self.piece_chars, self.piece_starts_word,
+                                   self.config.max_word_chars, self.config.feature_buckets, trim=self.training)
+        pieces = Pieces(self.piece_chars[input_ids], self.piece_features[input_ids], attention_mask.sum(dim=1), words)
         for _ in self.members:
             word_ids = input_ids
             if self.training and self.config.word_dropout:
@@ -185,7 +283,7 @@ class BiLstmCrfPreTrainedModel(PreTrainedModel):
                 # so that the model learns to read words it has not seen.
                 dropped = torch.rand(input_ids.shape, device=input_ids.device) < self.config.word_dropout
                 word_ids = torch.where(dropped, torch.full_like(input_ids, self.config.unk_token_id), input_ids)
-            yield word_ids, chars, features, lengths
+            yield word_ids, pieces
 
 
 class BiLstmCrfForTokenClassification(BiLstmCrfPreTrainedModel):
@@ -334,6 +432,7 @@ def build_bilstm_crf_model(
         max_piece_chars=spec.max_piece_chars, feature_buckets=spec.feature_buckets, feature_size=spec.feature_size,
         hidden_size=spec.hidden_size, num_layers=spec.num_layers, dropout=spec.dropout,
         word_dropout=spec.word_dropout, ensemble_size=spec.ensemble_size, max_position_embeddings=spec.max_positions + 2,
+        word_level=spec.word_level, max_word_chars=spec.max_word_chars,
         pad_token_id=tokenizer.pad_token_id, unk_token_id=tokenizer.unk_token_id,
         mask_token_id=tokenizer.mask_token_id,
     )
@@ -344,6 +443,10 @@ def build_bilstm_crf_model(
     model = BiLstmCrfForMaskedLM(config) if masked_lm else BiLstmCrfForTokenClassification(config)
     model.piece_chars.copy_(chars)
     model.piece_features.copy_(features)
+    if spec.word_level:
+        # <unk> and <mask> stand for pieces of a word; <s> and </s> are words of their own.
+        starts = [piece in ("<s>", "</s>", "<pad>") or piece.startswith(WORD_MARK) for piece in vocabulary]
+        model.piece_starts_word.copy_(torch.tensor(starts, dtype=torch.long))
     output_dir = Path(output_dir)
     model.save_pretrained(output_dir)
     tokenizer.save_pretrained(output_dir)

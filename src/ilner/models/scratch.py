@@ -47,6 +47,8 @@ class ScratchSpec:
     feature_size: int = 32
     word_dropout: float = 0.05
     ensemble_size: int = 1  # independent taggers trained side by side, scores averaged
+    word_level: bool = False  # the LSTM reads whole words assembled from their pieces
+    max_word_chars: int = 32  # characters of a word the character CNN reads (first and last halves)
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int):
