@@ -9,10 +9,12 @@ trained with the forward algorithm, decoded by Viterbi under IOB2 constraints
 
 The tokenizer keeps every training word seen ``word_min_count`` times as one piece and splits
 other words into sub-word pieces, so the model is word-level where the corpus is dense and
-falls back to pieces (and characters) elsewhere. Characters and features of every piece are
-fixed tables (buffers) indexed by piece id: the model takes ``input_ids`` and
-``attention_mask`` like any token classifier, so training, windows, the tagger and ONNX export
-work unchanged. Loading it through ``transformers.Auto*`` needs ``register()`` (ilner calls it).
+falls back to pieces (and characters) elsewhere. With ``word_level`` the model puts each word
+back together from its pieces (``assemble_words``) and the LSTM and CRF read whole words, so a
+rare word split into pieces still shows its whole spelling and its real suffix. Characters and
+features of every piece are fixed tables (buffers) indexed by piece id: the model takes
+``input_ids`` and ``attention_mask`` like any token classifier, so training, windows, the tagger
+and ONNX export work unchanged. Loading it through ``transformers.Auto*`` needs ``register()`` (ilner calls it).
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ from ilner.text.scripts import script_of_token
 MODEL_TYPE = "ilner-bilstm-crf"
 WORD_MARK = "▁"
 NUM_FEATURES = 12
-NUM_WORD_FEATURES = 9  # prefixes and suffixes 1-4 and length of a whole word (word_level)
 _CHAR_BASE = 1 << 12  # character ids as digits of the affix hash
 
 
