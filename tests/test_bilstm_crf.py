@@ -16,7 +16,8 @@ from ilner.evaluation import evaluate_sentences
 from ilner.inference.decoding import iob2_constraints, viterbi
 from ilner.inference.tagger import Tagger
 from ilner.models.bilstm_crf import (
-    BiLstmCrfConfig, BiLstmCrfForTokenClassification, LinearChainCrf, assemble_words, piece_tables, word_tokenizer,
+    BiLstmCrfConfig, BiLstmCrfForTokenClassification, LinearChainCrf, assemble_words, piece_tables, starts_word_table,
+    word_tokenizer,
 )
 from ilner.training import run_training
 
@@ -145,12 +146,11 @@ def test_words_are_assembled_from_their_pieces():
     vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
     chars, _, _ = piece_tables(vocabulary, 24, 1000)
     spelling = {int(i): c for piece, row in zip(vocabulary, chars) for c, i in zip(piece.removeprefix("▁"), row) if i}
-    starts = torch.tensor([p in ("<s>", "</s>", "<pad>") or p.startswith("▁") for p in vocabulary])
+    starts = starts_word_table(vocabulary)
     sentences = ["अहमदाबाद में बारिश", "मुंबई इलाहाबाद"]
     batch = tokenizer(sentences, padding=True, return_tensors="pt")
     assert len(tokenizer.tokenize("अहमदाबाद")) > 1  # seen once: sub-word pieces
-    words = assemble_words(batch.input_ids, batch.attention_mask, chars, starts.long(), max_chars=6, buckets=1000,
-                           trim=False)
+    words = assemble_words(batch.input_ids, batch.attention_mask, chars, starts, max_chars=6, buckets=1000, trim=False)
     for row, sentence in enumerate(sentences):
         expected = ["", *sentence.split(), ""]  # <s> and </s> are words without characters
         assert int(words.lengths[row]) == len(expected)
@@ -161,7 +161,8 @@ def test_words_are_assembled_from_their_pieces():
         assert words.index[row, 1:pieces - 1].tolist() == [w + 1 for w in word_of_piece[1:pieces - 1]]
     ahmedabad, allahabad = words.affixes[0, 1], words.affixes[1, 2]  # both end in "ाबाद", 8 characters
     assert torch.equal(ahmedabad[4:], allahabad[4:]) and not torch.equal(ahmedabad[:4], allahabad[:4])
-    again = assemble_words(*tokenizer(["इलाहाबाद"], return_tensors="pt").values(), chars, starts.long(), 6, 1000, False)
+    alone = tokenizer(["इलाहाबाद"], return_tensors="pt")
+    again = assemble_words(alone.input_ids, alone.attention_mask, chars, starts, 6, 1000, trim=False)
     assert torch.equal(again.affixes[0, 1], allahabad)
 
 

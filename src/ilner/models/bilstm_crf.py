@@ -418,6 +418,13 @@ def piece_tables(vocabulary: Sequence[str], max_chars: int, buckets: int) -> tup
     return chars, features, len(char_ids) + 1
 
 
+def starts_word_table(vocabulary: Sequence[str]) -> torch.Tensor:
+    """1 for each piece that starts a word (marked "▁"); <s> and </s> are words of their own,
+    while <unk> and <mask> stand for pieces of a word."""
+    starts = [piece in ("<s>", "</s>", "<pad>") or piece.startswith(WORD_MARK) for piece in vocabulary]
+    return torch.tensor(starts, dtype=torch.long)
+
+
 def build_bilstm_crf_model(
     output_dir: str | Path, texts: Iterable[str], labels: Sequence[str] | None = None,
     spec: ScratchSpec = ScratchSpec(), seed: int = 0, masked_lm: bool = False,
@@ -445,9 +452,7 @@ def build_bilstm_crf_model(
     model.piece_chars.copy_(chars)
     model.piece_features.copy_(features)
     if spec.word_level:
-        # <unk> and <mask> stand for pieces of a word; <s> and </s> are words of their own.
-        starts = [piece in ("<s>", "</s>", "<pad>") or piece.startswith(WORD_MARK) for piece in vocabulary]
-        model.piece_starts_word.copy_(torch.tensor(starts, dtype=torch.long))
+        model.piece_starts_word.copy_(starts_word_table(vocabulary))
     output_dir = Path(output_dir)
     model.save_pretrained(output_dir)
     tokenizer.save_pretrained(output_dir)
