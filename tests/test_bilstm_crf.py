@@ -25,7 +25,8 @@ BILSTM = [
     "scratch.architecture=bilstm-crf", "scratch.vocab_size=300", "scratch.hidden_size=32",
     "scratch.embedding_size=24", "scratch.char_filters=16", "scratch.feature_size=16",
     "scratch.feature_buckets=4096", "scratch.dropout=0.2", "scratch.ensemble_size=2", "learning_rate=5e-3", "warmup_ratio=0.0",
-    "weight_decay=0.0", "max_grad_norm=5.0", "scratch.word_level=true",
+    "weight_decay=0.0", "max_grad_norm=5.0", "scratch.word_level=true", "scratch.linear_member=true",
+    "scratch.wide_buckets=8192",
 ]
 
 
@@ -82,32 +83,57 @@ def test_viterbi_with_transitions_is_the_best_valid_path_by_brute_force():
         assert viterbi(scores, labels, transitions) == list(max(valid, key=total))
 
 
-def _tiny_model(labels, vocab_size=40, word_level=False):
+def _tiny_model(labels, vocab_size=40, word_level=False, linear_member=False):
     config = BiLstmCrfConfig(vocab_size=vocab_size, embedding_size=8, char_vocab_size=10, char_embedding_size=4,
                              char_filters=6, max_piece_chars=5, feature_buckets=64, feature_size=4, hidden_size=5,
                              num_layers=2, dropout=0.0, word_dropout=0.0, unk_token_id=3, word_level=word_level,
-                             max_word_chars=7, id2label=dict(enumerate(labels)),
+                             max_word_chars=7, linear_member=linear_member, wide_buckets=50, id2label=dict(enumerate(labels)),
                              label2id={l: i for i, l in enumerate(labels)})
     torch.manual_seed(0)
-    model = BiLstmCrfForTokenClassification(config).eval()  # (one member)
-    model.piece_chars.random_(0, 10)
+    model = BiLstmCrfForTokenClassification(config).eval()  # one BiLSTM (and the linear member)
+    model.piece_chars.random_(1, 10)
     model.piece_features.random_(0, 64)
     if word_level:
         model.piece_starts_word.random_(0, 2)
+    if linear_member:
+        with torch.no_grad():
+            model.members[1].wide.weight.normal_()
     return model
 
 
-@pytest.mark.parametrize("word_level", [False, True])
-def test_padding_does_not_change_a_sentence_scores(word_level):
-    """The backward LSTM must read each row from its own last piece (or word), not from the padding."""
-    model = _tiny_model(["O", "B-NEP", "I-NEP"], word_level=word_level)
+@pytest.mark.parametrize(("word_level", "linear_member"), [(False, False), (True, False), (True, True)])
+def test_padding_does_not_change_a_sentence_scores(word_level, linear_member):
+    """The backward LSTM must read each row from its own last piece (or word), not from the padding,
+    and the linear member's window of words ends where the row ends."""
+    model = _tiny_model(["O", "B-NEP", "I-NEP"], word_level=word_level, linear_member=linear_member)
     short = torch.tensor([[5, 6, 7]])
     padded = torch.tensor([[5, 6, 7, 1, 1, 1], [8, 9, 10, 11, 12, 13]])
     mask = torch.tensor([[1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 1]])
     with torch.no_grad():
         alone = model(short, torch.ones_like(short)).logits[0]
-        batched = model(padded, mask).logits[0, :3]
-    torch.testing.assert_close(alone, batched)
+        longer = model(padded[1:], mask[1:]).logits[0]
+        batched = model(padded, mask).logits
+    torch.testing.assert_close(alone, batched[0, :3])
+    torch.testing.assert_close(longer, batched[1])  # and no row reads another
+
+
+def test_linear_member_reads_the_word_and_its_neighbours_within_two():
+    """Like a feature CRF's window: a word's scores change with the word two places away, not with
+    the one three places away."""
+    model = _tiny_model(["O", "B-NEP", "I-NEP"], word_level=True, linear_member=True)
+    model.piece_starts_word.fill_(1)  # every piece is a word
+    linear = model.members[1]
+
+    def wide_scores(ids):
+        ids = torch.tensor([ids])
+        _, (word_ids, pieces) = model.member_inputs(ids, torch.ones_like(ids))
+        return linear(word_ids, pieces)[0]
+
+    base = wide_scores([5, 6, 7, 8, 9, 10])
+    assert torch.equal(wide_scores([5, 6, 7, 8, 20, 10])[1], base[1])  # three places after word 1
+    assert not torch.equal(wide_scores([5, 6, 7, 20, 9, 10])[1], base[1])  # two places after
+    assert not torch.equal(wide_scores([20, 6, 7, 8, 9, 10])[2], base[2])  # two places before word 2
+    assert torch.equal(wide_scores([20, 6, 7, 8, 9, 10])[3], base[3])
 
 
 def test_loss_uses_only_labelled_positions():
@@ -190,7 +216,7 @@ def test_trained_model_learns_and_its_directory_reloads(trained):
     assert test_f1 > 0.25, test_f1  # 600 sentences, 4 epochs: well above chance
     assert meta["scores"]["test"]["all"]["strict"]["micro"]["f1"] == pytest.approx(test_f1)
     card = (model_dir / "README.md").read_text(encoding="utf-8")
-    assert "bilstm-crf, 2 taggers averaged" in card and f"| all | {100 * test_f1:.2f} |" in card
+    assert "bilstm-crf, 2 taggers and a feature CRF averaged" in card and f"| all | {100 * test_f1:.2f} |" in card
     # The CRF's learned transitions reached the decoder: I-NEP after O is forbidden by IOB2 and
     # O -> B-X is learned, so the transition matrix is no longer all zero.
     weights = Tagger.load(model_dir).runner.transitions
@@ -240,3 +266,36 @@ def test_continuing_with_other_labels_resets_the_crf(trained, tmp_path):
     model, _, head = load_token_classifier(str(model_dir), labels[::-1])
     assert head.how == "reordered"
     assert all(float(p.detach().abs().sum()) == 0.0 for m in model.members for p in m.crf.parameters())
+    # The linear member's per-label feature weights follow their labels.
+    original, _, _ = load_token_classifier(str(model_dir), labels)
+    old, new = original.members[-1].wide.weight.detach(), model.members[-1].wide.weight.detach()
+    assert float(old.abs().sum()) > 0
+    torch.testing.assert_close(new, old.flip(1))
+
+
+def test_crf_preset_is_a_feature_crf_that_learns_and_exports(tmp_path):
+    """`--preset crf`: the linear member alone, through the same training, card, tagger and ONNX."""
+    pytest.importorskip("onnxruntime")
+    from conftest import MIRROR
+
+    from ilner.inference.onnx import export_onnx
+    from ilner.models.bilstm_crf import LinearCrf
+    from ilner.training import load_config
+    from ilner.training.config import preset_path
+
+    if MIRROR is None:
+        pytest.skip("dataset mirror not found")
+    train = slice_file(MIRROR, "il-ner/Hindi/Hindi-train.txt", tmp_path / "Hindi-train.txt", 800)
+    dev = slice_file(MIRROR, "il-ner/Hindi/Hindi-dev.txt", tmp_path / "Hindi-dev.txt", 200)
+    config = load_config(preset_path("crf"), [f"train=[{train}]", f"dev=[{dev}]", f"test=[{dev}]", "epochs=3",
+                                              "scratch.vocab_size=300", "scratch.wide_buckets=16384",
+                                              f"output_dir={tmp_path / 'crf'}"])
+    result = run_training(config, log=lambda m: None)
+    assert result.test["all"]["strict"].micro.f1 > 0.3  # 800 sentences, 3 epochs
+    tagger = Tagger.load(config.output_dir)
+    assert [type(m) for m in tagger.runner.model.members] == [LinearCrf]
+    assert "a feature CRF alone" in (Path(config.output_dir) / "README.md").read_text(encoding="utf-8")
+    words = [s.tokens for _, c in load_corpora([dev]) for s in c]
+    export_onnx(config.output_dir)
+    onnx_tags = [t.tags for t in Tagger.load(config.output_dir, backend="onnx").tag_tokens(words)]
+    assert onnx_tags == [t.tags for t in tagger.tag_tokens(words)]

@@ -11,10 +11,15 @@ The tokenizer keeps every training word seen ``word_min_count`` times as one pie
 other words into sub-word pieces, so the model is word-level where the corpus is dense and
 falls back to pieces (and characters) elsewhere. With ``word_level`` the model puts each word
 back together from its pieces (``assemble_words``) and the LSTM and CRF read whole words, so a
-rare word split into pieces still shows its whole spelling and its real suffix. Characters and
-features of every piece are fixed tables (buffers) indexed by piece id: the model takes
-``input_ids`` and ``attention_mask`` like any token classifier, so training, windows, the tagger
-and ONNX export work unchanged. Loading it through ``transformers.Auto*`` needs ``register()`` (ilner calls it).
+rare word split into pieces still shows its whole spelling and its real suffix. With
+``linear_member`` (word level) a classic feature CRF — weights on the hashed identities of the
+word and its neighbours within +-2, its affixes and form — is trained alongside the BiLSTMs and
+averaged in with them (``LinearCrf``).
+
+Characters and features of every piece are fixed tables (buffers) indexed by piece id: the
+model takes ``input_ids`` and ``attention_mask`` like any token classifier, so training,
+windows, the tagger and ONNX export work unchanged. Loading it through ``transformers.Auto*``
+needs ``register()`` (ilner calls it).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ MODEL_TYPE = "ilner-bilstm-crf"
 WORD_MARK = "▁"
 NUM_FEATURES = 12
 _CHAR_BASE = 1 << 12  # character ids as digits of the affix hash
+_HASH_BASE, _HASH_MODULUS = 4099, (1 << 31) - 1  # the word-identity hash
 
 
 class BiLstmCrfConfig(PretrainedConfig):
@@ -51,9 +57,14 @@ class BiLstmCrfConfig(PretrainedConfig):
         char_embedding_size: int = 30, char_filters: int = 50, max_piece_chars: int = 24,
         feature_buckets: int = 1 << 17, feature_size: int = 50, hidden_size: int = 200, num_layers: int = 1,
         dropout: float = 0.5, word_dropout: float = 0.05, ensemble_size: int = 1, max_position_embeddings: int = 514,
-        word_level: bool = False, max_word_chars: int = 32, **kwargs,
+        word_level: bool = False, max_word_chars: int = 32, linear_member: bool = False, wide_buckets: int = 1 << 18,
+        **kwargs,
     ):
+        if linear_member and not word_level:
+            raise ValueError("linear_member reads whole words: it needs word_level=True")
         self.ensemble_size = ensemble_size
+        self.linear_member = linear_member
+        self.wide_buckets = wide_buckets
         self.word_level = word_level
         self.max_word_chars = max_word_chars
         self.vocab_size = vocab_size
@@ -105,7 +116,8 @@ class Words:
     ``membership`` [batch, words, pieces]: 1.0 where a piece belongs to a word; ``first``
     [batch, words]: each word's first piece; ``chars`` [batch, words, max_word_chars]: the word's
     characters (its first and last halves when longer); ``affixes`` [batch, words, 9]: hashed
-    prefixes and suffixes 1-4 and length of the whole word; ``lengths`` [batch]: words per row.
+    prefixes and suffixes 1-4 and length of the whole word; ``identity`` [batch, words]: a hash
+    of the word's spelling; ``lengths`` [batch]: words per row.
     """
 
     index: torch.Tensor
@@ -113,7 +125,12 @@ class Words:
     first: torch.Tensor
     chars: torch.Tensor
     affixes: torch.Tensor
+    identity: torch.Tensor
     lengths: torch.Tensor
+
+    def to_pieces(self, values: torch.Tensor) -> torch.Tensor:
+        """[batch, words, n] -> [batch, pieces, n]: every piece gets its word's values."""
+        return values.gather(1, self.index.unsqueeze(2).expand(-1, -1, values.shape[2]))
 
 
 @dataclass
@@ -124,6 +141,11 @@ class Pieces:
     features: torch.Tensor
     lengths: torch.Tensor
     words: Words | None
+
+    def first_features(self) -> torch.Tensor:
+        """[batch, words, NUM_FEATURES]: the features of each word's first piece."""
+        first = self.words.first.unsqueeze(2).expand(-1, -1, self.features.shape[2])
+        return self.features.gather(1, first)
 
 
 def assemble_words(input_ids: torch.Tensor, attention_mask: torch.Tensor, piece_chars: torch.Tensor,
@@ -170,7 +192,55 @@ def assemble_words(input_ids: torch.Tensor, attention_mask: torch.Tensor, piece_
         affixes.append((span * weights).sum(dim=2) * 16 + kind)
     affixes.append(word_length.squeeze(2).clamp(max=10) * 16 + 8)
     affixes = torch.stack(affixes, dim=2) % (buckets - 1) + 1
-    return Words(index.clamp(max=words - 1), membership.to(torch.float32), first, word_chars, affixes, starts.sum(dim=1))
+    identity = word_length.squeeze(2)
+    for position in range(max_chars):  # a polynomial hash of the spelling, kept below 2**31 at each step
+        identity = (identity * _HASH_BASE + word_chars[:, :, position]) % _HASH_MODULUS
+    return Words(index.clamp(max=words - 1), membership.to(torch.float32), first, word_chars, affixes, identity,
+                 starts.sum(dim=1))
+
+
+class WideFeatures(nn.Module):
+    """Label scores read straight off sparse features, as a feature CRF does: the identity of the
+    word and of its neighbours within +-2, its affixes, its first piece's features and a bias,
+    each hashed to one of ``buckets`` rows of per-label weights (starting at zero)."""
+
+    WINDOW = (-2, -1, 0, 1, 2)
+
+    def __init__(self, buckets: int, num_labels: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(buckets, num_labels))
+
+    def forward(self, words: Words, first_features: torch.Tensor) -> torch.Tensor:
+        """Scores [batch, words, labels]."""
+        batch, length = words.identity.shape
+        positions = torch.arange(length, device=words.identity.device).expand(batch, -1)
+        neighbours = []
+        for offset in self.WINDOW:  # the edge of the row is a value of its own, padding never leaks in
+            at = positions + offset
+            inside = (at >= 0) & (at < words.lengths.unsqueeze(1))
+            neighbours.append(torch.where(inside, words.identity.gather(1, at.clamp(0, length - 1)), -1))
+        always = torch.zeros_like(words.identity).unsqueeze(2)  # a feature every word has: the label bias
+        raw = torch.cat([torch.stack(neighbours, dim=2), words.affixes, first_features, always], dim=2)
+        slots = torch.arange(raw.shape[2], device=raw.device)
+        ids = ((raw + 1) * 32 + slots) % (self.weight.shape[0] - 1) + 1
+        return self.weight[ids].sum(dim=2)
+
+
+class LinearCrf(nn.Module):
+    """The classic feature CRF as one more member of the ensemble (``linear_member``): label
+    scores are a sum of sparse feature weights (``WideFeatures``), no hidden layer.
+
+    It errs differently from the BiLSTMs — it memorises words and their neighbours exactly and
+    does not generalise from characters — so averaging it in helps where the two disagree."""
+
+    def __init__(self, config: BiLstmCrfConfig):
+        super().__init__()
+        self.wide = WideFeatures(config.wide_buckets, config.num_labels)
+        self.crf = LinearChainCrf(config.num_labels)
+
+    def forward(self, word_ids: torch.Tensor, pieces: Pieces) -> torch.Tensor:
+        """Emission scores [batch, pieces, labels]."""
+        return pieces.words.to_pieces(self.wide(pieces.words, pieces.first_features()))
 
 
 class BiLstmCrf(nn.Module):
@@ -206,11 +276,10 @@ class BiLstmCrf(nn.Module):
             hidden = torch.cat([embeddings, self._spell(pieces.chars), self.feature_embeddings(pieces.features).sum(2)], -1)
             return self._bidirectional(self.dropout(hidden), pieces.lengths)
         embeddings = words.membership @ embeddings / words.membership.sum(dim=2, keepdim=True).clamp(min=1)
-        first_features = pieces.features.gather(1, words.first.unsqueeze(2).expand(-1, -1, pieces.features.shape[2]))
-        features = self.feature_embeddings(torch.cat([first_features, words.affixes], dim=2)).sum(dim=2)
+        features = self.feature_embeddings(torch.cat([pieces.first_features(), words.affixes], dim=2)).sum(dim=2)
         hidden = self._bidirectional(self.dropout(torch.cat([embeddings, self._spell(words.chars), features], -1)),
                                      words.lengths)
-        return hidden.gather(1, words.index.unsqueeze(2).expand(-1, -1, hidden.shape[2]))
+        return words.to_pieces(hidden)
 
     def _spell(self, chars: torch.Tensor) -> torch.Tensor:
         """Character CNN, max-pooled: [batch, n, chars] -> [batch, n, char_filters]."""
@@ -246,7 +315,8 @@ class BiLstmCrfPreTrainedModel(PreTrainedModel):
         self.register_buffer("piece_features", torch.zeros(config.vocab_size, NUM_FEATURES, dtype=torch.long))
         if config.word_level:
             self.register_buffer("piece_starts_word", torch.zeros(config.vocab_size, dtype=torch.long))
-        self.members = nn.ModuleList(BiLstmCrf(config) for _ in range(config.ensemble_size))
+        members = [BiLstmCrf(config) for _ in range(config.ensemble_size)]
+        self.members = nn.ModuleList(members + ([LinearCrf(config)] if config.linear_member else []))
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:
@@ -263,7 +333,7 @@ class BiLstmCrfPreTrainedModel(PreTrainedModel):
             bound = 1 / math.sqrt(module.hidden_size)
             for parameter in module.parameters():
                 init.uniform_(parameter, -bound, bound)
-        elif isinstance(module, LinearChainCrf):
+        elif isinstance(module, (LinearChainCrf, WideFeatures)):
             for parameter in module.parameters():
                 init.zeros_(parameter)
 
@@ -333,7 +403,8 @@ class BiLstmCrfForMaskedLM(BiLstmCrfPreTrainedModel):
 
     def __init__(self, config: BiLstmCrfConfig):
         super().__init__(config)
-        self.lm_heads = nn.ModuleList(nn.Linear(2 * config.hidden_size, config.vocab_size) for _ in self.members)
+        self.lm_heads = nn.ModuleList(nn.Linear(2 * config.hidden_size, config.vocab_size)
+                                      for _ in range(config.ensemble_size))  # the BiLSTMs (a linear member has no encoder)
         self.post_init()
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
@@ -440,7 +511,8 @@ def build_bilstm_crf_model(
         max_piece_chars=spec.max_piece_chars, feature_buckets=spec.feature_buckets, feature_size=spec.feature_size,
         hidden_size=spec.hidden_size, num_layers=spec.num_layers, dropout=spec.dropout,
         word_dropout=spec.word_dropout, ensemble_size=spec.ensemble_size, max_position_embeddings=spec.max_positions + 2,
-        word_level=spec.word_level, max_word_chars=spec.max_word_chars,
+        word_level=spec.word_level, max_word_chars=spec.max_word_chars, linear_member=spec.linear_member,
+        wide_buckets=spec.wide_buckets,
         pad_token_id=tokenizer.pad_token_id, unk_token_id=tokenizer.unk_token_id,
         mask_token_id=tokenizer.mask_token_id,
     )

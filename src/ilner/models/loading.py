@@ -135,6 +135,11 @@ def load_token_classifier(
             for label in fresh:
                 new_head.weight[label2id[label]].normal_(0.0, getattr(model.config, "initializer_range", 0.02))
                 new_head.bias[label2id[label]] = 0.0
+        for old_table, new_table in zip(_label_tables(source), _label_tables(model)):
+            for new, olds in sources.items():  # one column per label (a BiLSTM-CRF's wide features)
+                new_table.weight[:, label2id[new]] = old_table.weight[:, [old.index(label) for label in olds]].mean(dim=1)
+            for label in fresh:
+                new_table.weight[:, label2id[label]] = 0.0
         for name, module in model.named_modules():
             if name.split(".")[-1] == "crf":  # transitions between the old labels mean nothing for the new ones
                 for parameter in module.parameters():
@@ -142,6 +147,11 @@ def load_token_classifier(
     if mapping is not None and not sources:
         raise IlnerError(f"mapping {mapping.origin} matches none of the labels of {name_or_path} ({', '.join(old)})")
     return model, tokenizer, HeadInit(old, sources, fresh, "reordered" if mapping is None else "mapped")
+
+
+def _label_tables(model) -> list:
+    """Other weights with one column per label: a BiLSTM-CRF's sparse feature scores (``wide``)."""
+    return [module for path, module in model.named_modules() if path.split(".")[-1] == "wide"]
 
 
 def _classifiers(model, name: str) -> list:

@@ -49,6 +49,8 @@ class ScratchSpec:
     ensemble_size: int = 1  # independent taggers trained side by side, scores averaged
     word_level: bool = False  # the LSTM reads whole words assembled from their pieces
     max_word_chars: int = 32  # characters of a word the character CNN reads (first and last halves)
+    linear_member: bool = False  # word_level: a feature CRF (words within +-2, affixes) joins the ensemble
+    wide_buckets: int = 1 << 18  # its hashed feature weights
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int):

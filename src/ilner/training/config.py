@@ -225,6 +225,13 @@ def _validate(config: TrainConfig) -> None:
     if config.scratch.architecture not in ARCHITECTURES:
         raise IlnerError(f"config key 'scratch.architecture' must be one of {', '.join(ARCHITECTURES)}, "
                          f"got {config.scratch.architecture!r}")
+    if config.scratch.linear_member and not (config.scratch.architecture == "bilstm-crf" and config.scratch.word_level):
+        raise IlnerError("config key 'scratch.linear_member' needs scratch.architecture bilstm-crf with scratch.word_level: true")
+    if config.scratch.ensemble_size < (0 if config.scratch.linear_member else 1):
+        raise IlnerError("config key 'scratch.ensemble_size' must be at least 1 (0 only with scratch.linear_member: "
+                         "the feature CRF alone)")
+    if config.scratch.wide_buckets < 2:
+        raise IlnerError(f"config key 'scratch.wide_buckets' must be at least 2, got {config.scratch.wide_buckets}")
     if config.model == "scratch" and config.scratch.architecture == "bilstm-crf" and config.vocab_augmentation:
         raise IlnerError("vocab_augmentation does not apply to scratch.architecture bilstm-crf: its vocabulary already "
                          "holds the training words (see scratch.word_min_count)")

@@ -30,7 +30,12 @@ def model_card(meta: dict) -> str:
     source = f"`{config['model']}`"
     if architecture:
         members = config["scratch"].get("ensemble_size", 1)
-        source += f" ({architecture}" + (f", {members} taggers averaged" if members > 1 else "") + ", no pretrained weights)"
+        taggers = f"{members} tagger{'s' if members != 1 else ''}"
+        if config["scratch"].get("linear_member"):
+            note = f", {taggers} and a feature CRF averaged" if members else ", a feature CRF alone"
+        else:
+            note = f", {taggers} averaged" if members > 1 else ""
+        source += f" ({architecture}{note}, no pretrained weights)"
     codes = [LANGUAGE_CODES.get(lang, lang) for lang in languages]
     front = ["---", "library_name: transformers", "pipeline_tag: token-classification", "tags: [ner, ilner]"]
     if codes:
