@@ -33,3 +33,16 @@ def test_viterbi_is_the_best_valid_sequence_by_brute_force():
 
 def test_empty_sentence():
     assert decode(np.zeros((0, 5)), LABELS) == []
+
+
+def test_o_penalty_trades_precision_for_recall():
+    scores = np.log(np.array([
+        [0.50, 0.40, 0.04, 0.03, 0.03],   # O just ahead of B-NEP
+        [0.50, 0.05, 0.35, 0.05, 0.05],   # O just ahead of I-NEP
+    ]))
+    kept = scores.copy()
+    assert decode(scores, LABELS) == ["O", "O"]
+    assert decode(scores, LABELS, o_penalty=0.5) == ["B-NEP", "I-NEP"]
+    assert decode(scores, LABELS, "argmax", o_penalty=0.5) == ["B-NEP", "I-NEP"]
+    assert decode(scores, LABELS, o_penalty=-5.0) == ["O", "O"]
+    assert np.array_equal(scores, kept)  # the caller's scores are left alone

@@ -99,6 +99,17 @@ def test_predict_cli_stdin_spans(forced_model, cli, monkeypatch):
         assert source == "<stdin>" and text[int(start):int(end)] == entity
 
 
+def test_predict_cli_o_penalty_overrides_the_model(forced_model, cli, tmp_path):
+    source = tmp_path / "in.txt"
+    source.write_text(SENTENCES["hindi"] + "\n", encoding="utf-8")
+    code, out, err = cli("predict", forced_model, str(source))
+    assert code == 0, err
+    assert len(out.splitlines()) > 5  # every word an entity
+    code, out, err = cli("predict", forced_model, str(source), "--o-penalty=-40")  # O now beats B-NEL's +20
+    assert code == 0, err
+    assert out.splitlines() == ["source\tstart\tend\tlabel\tscore\ttext"]
+
+
 def test_predict_cli_files_lines_jsonl(forced_model, cli, tmp_path):
     path = tmp_path / "in.txt"
     path.write_text("\r\n".join(SENTENCES.values()) + "\r\n", encoding="utf-8")

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,38 @@ def test_training_learns_and_writes_a_model_directory(tmp_path, hindi):
     assert max(m["strict_f1"] for m in metrics) == trained_f1
     # Every gold word of test is scored.
     assert result.test["all"]["strict"].sentences == 150
+
+
+def test_o_penalty_is_chosen_on_dev_and_used_by_the_tagger(tmp_path, hindi):
+    from ilner.inference.decoding import O_PENALTIES
+    from ilner.inference.tagger import Tagger
+
+    config = tiny_config(tmp_path, f"train=[{hindi['train']}]", f"dev=[{hindi['dev']}]", "epochs=3",
+                         "tune_o_penalty=true")
+    result = run_training(config, log=lambda m: None)
+    meta = json.loads(Path(config.output_dir, "ilner.json").read_text())
+    dev = read_corpus(hindi["dev"]).sentences
+    tokens = [list(s.tokens) for s in dev]
+
+    def f1(tagger):
+        predicted = [replace(s, tags=tuple(t.tags)) for s, t in zip(dev, tagger.tag_tokens(tokens))]
+        return evaluate_sentences(dev, predicted).micro.f1
+
+    by_penalty = {p: f1(Tagger.load(config.output_dir, o_penalty=p)) for p in O_PENALTIES}
+    assert meta["o_penalty"] in O_PENALTIES and meta["config"]["tune_o_penalty"] is True
+    assert by_penalty[meta["o_penalty"]] == max(by_penalty.values())
+    assert len(set(by_penalty.values())) > 1  # the penalty changes what is found
+    # The model directory decodes with the chosen penalty, as the reported dev score did.
+    assert f1(Tagger.load(config.output_dir)) == result.dev["all"]["strict"].micro.f1 == by_penalty[meta["o_penalty"]]
+    if meta["o_penalty"]:
+        assert "off every word's O score (chosen on dev)" in Path(config.output_dir, "README.md").read_text()
+
+
+def test_o_penalty_tuning_needs_dev(tmp_path, hindi):
+    config = tiny_config(tmp_path, f"train=[{hindi['train']}]", "dev=[]", "tune_o_penalty=true")
+    with pytest.raises(IlnerError, match="tune_o_penalty chooses the O penalty on dev data"):
+        run_training(config, log=lambda m: None)
+    assert not Path(config.output_dir, "checkpoints/init").exists()  # refused before any work
 
 
 def _save_tiny_classifier(tmp_path, labels):
@@ -260,6 +293,38 @@ def test_temperature_sampling_balances_languages():
     assert first == epoch_batches(windows, languages, 0, plain) != epoch_batches(windows, languages, 1, plain)
 
 
+def test_language_stages_continue_the_joint_model_on_each_language_alone(tmp_path):
+    files = _two_languages(tmp_path)
+    config = tiny_config(
+        tmp_path, f"train=[{files['hindi', 'train']}, {files['telugu', 'train']}]",
+        f"dev=[{files['hindi', 'dev']}, {files['telugu', 'dev']}]", f"test=[{files['hindi', 'test']}, {files['telugu', 'test']}]",
+        "epochs=1", "language_stages={epochs: 2, learning_rate: 1.0e-3}",
+    )
+    results = run_experiment(config, log=lambda m: None)
+    root = Path(config.output_dir)
+    assert [r.output_dir for r in results] == [root, root / "hindi", root / "telugu"]
+    assert set(results[0].test) == {"all", "hindi", "telugu"}
+    joint = load_file(str(root / "model.safetensors"))
+    for result, language in zip(results[1:], ("hindi", "telugu")):
+        meta = json.loads((result.output_dir / "ilner.json").read_text())
+        assert meta["languages"] == [language] and meta["train_sentences"] == 120
+        assert meta["config"]["epochs"] == 2 and meta["config"]["learning_rate"] == 1.0e-3
+        assert meta["head_init"]["how"] == "same"  # continued from the joint model, labels kept
+        assert meta["init_from"] == str(root) and f"continued from `{root}`" in (result.output_dir / "README.md").read_text()
+        assert result.test["all"]["strict"].sentences == 40  # its own language's test only
+        stage = load_file(str(result.output_dir / "model.safetensors"))
+        assert stage.keys() == joint.keys() and any(not torch.equal(stage[k], joint[k]) for k in joint)
+    # Resuming after everything finished trains nothing again.
+    again = run_experiment(config, resume=True, log=lambda m: None)
+    assert [r.output_dir for r in again] == [root]
+
+
+def test_only_language_with_no_such_sentences_is_a_clear_error(tmp_path, hindi):
+    config = tiny_config(tmp_path, f"train=[{hindi['train']}]", "only_language=odia")
+    with pytest.raises(IlnerError, match="no training sentences.*only_language: odia"):
+        run_training(config, log=lambda m: None)
+
+
 def test_cross_lingual_matrix(tmp_path):
     files = _two_languages(tmp_path)
     config = tiny_config(
@@ -426,6 +491,9 @@ def test_shipped_configs_are_valid():
     (["scratch.architecture=bilstm-crf", "scratch.ensemble_size=0"], "0 only with scratch.linear_member"),
     (["scratch.wide_buckets=1"], "'scratch.wide_buckets' must be at least 2"),
     (["strategy=progressive"], "needs 'stages'"),
+    (["language_stages.epochs=-1"], "'language_stages.epochs' must not be negative"),
+    (["language_stages.learning_rate=0"], "'language_stages.learning_rate' must be positive"),
+    (["language_stages.epochs=2", "strategy=cross-lingual", "languages=[hindi]"], "language_stages follow a single run"),
     (["epochs"], "--set expects key=value"),
     (["train=[a/{language}.txt]"], "not valid YAML"),
 ])

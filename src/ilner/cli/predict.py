@@ -28,6 +28,7 @@ def predict(
     evaluate: Annotated[bool, typer.Option("--evaluate", help="CoNLL input: score the predictions against its tags.")] = False,
     batch_size: Annotated[int, typer.Option(help="Windows per forward pass.")] = 32,
     decoding: Annotated[Optional[str], typer.Option(help="viterbi (valid IOB2) or argmax; default: the model's.")] = None,
+    o_penalty: Annotated[Optional[float], typer.Option(help="Taken off every word's O score before decoding: higher finds more entities (recall), lower fewer (precision); default: the model's (ilner.json).")] = None,
     pooling: Annotated[str, typer.Option(help="Word scores from the first sub-word (as trained) or the mean over sub-words.")] = "first",
     backend: Annotated[str, typer.Option(help="torch, torch-bf16, onnx or onnx-int8 (onnx: run `ilner export` first).")] = "torch",
     device: Annotated[Optional[str], typer.Option(help="torch device, e.g. cuda (default: cpu).")] = None,
@@ -58,7 +59,8 @@ def predict(
             raise typer.BadParameter(f"{path}: no such file", param_hint="INPUTS")
         if output is not None and str(path) != "-" and path.resolve() == output.resolve():
             raise typer.BadParameter(f"{path} is both an input and the output", param_hint="--output")
-    tagger = Tagger.load(model, backend=backend, device=device, batch_size=batch_size, decoding=decoding, pooling=pooling)
+    tagger = Tagger.load(model, backend=backend, device=device, batch_size=batch_size, decoding=decoding, pooling=pooling,
+                         o_penalty=o_penalty)
 
     with ExitStack() as stack:
         out = stack.enter_context(output.open("w", encoding="utf-8", newline="\n")) if output else sys.stdout

@@ -56,9 +56,16 @@ def viterbi(log_probs: np.ndarray, labels: Sequence[str], transitions: Transitio
     return path[::-1]
 
 
+O_PENALTIES = tuple(k / 4 for k in range(9))  # 0, 0.25, ..., 2: what tune_o_penalty tries
+
+
 def decode(log_probs: np.ndarray, labels: Sequence[str], method: str = "viterbi",
-           transitions: Transitions | None = None) -> list[str]:
-    """Tags for one sentence (``argmax`` reads each word alone and ignores ``transitions``)."""
+           transitions: Transitions | None = None, o_penalty: float = 0.0) -> list[str]:
+    """Tags for one sentence (``argmax`` reads each word alone and ignores ``transitions``);
+    ``o_penalty`` is taken off the ``O`` score of every word first."""
+    if o_penalty and "O" in labels:
+        log_probs = log_probs.copy()
+        log_probs[:, list(labels).index("O")] -= o_penalty
     if method == "argmax":
         ids = log_probs.argmax(axis=-1).tolist()
     elif method == "viterbi":
@@ -66,3 +73,4 @@ def decode(log_probs: np.ndarray, labels: Sequence[str], method: str = "viterbi"
     else:
         raise ValueError(f"decoding must be one of {', '.join(DECODERS)}, not {method!r}")
     return [labels[i] for i in ids]
+

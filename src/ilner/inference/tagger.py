@@ -98,7 +98,7 @@ class Tagger:
 
     def __init__(self, runner: Runner, tokenizer, labels: Sequence[str], meta: dict | None = None, *,
                  batch_size: int = 32, decoding: str | None = None, max_positions: int = 512,
-                 pooling: str = "first"):
+                 pooling: str = "first", o_penalty: float | None = None):
         meta = meta or {}
         self.runner = runner
         self.labels = list(labels)
@@ -108,6 +108,7 @@ class Tagger:
         self.meta = meta
         self.script = meta.get("script", "native")
         self.decoding = decoding or meta.get("decoding", "viterbi")
+        self.o_penalty = meta.get("o_penalty", 0.0) if o_penalty is None else o_penalty
         self.batch_size = batch_size
         self.pooling = pooling
         max_length = min(meta.get("max_length", 512), max_positions)
@@ -192,7 +193,7 @@ class Tagger:
         label_ids = {label: i for i, label in enumerate(self.labels)}
         transitions = getattr(self.runner, "transitions", None)
         for log_probs in word_log_probs(self.runner, self.encoder, sentences, self.batch_size, self.pooling):
-            tags = decode(log_probs, self.labels, self.decoding, transitions)
+            tags = decode(log_probs, self.labels, self.decoding, transitions, self.o_penalty)
             chosen = np.exp(log_probs[np.arange(len(tags)), [label_ids[t] for t in tags]]) if tags else np.zeros(0)
             out.append((tags, chosen))
         return out

@@ -36,6 +36,15 @@ class Stage:
 
 
 @dataclass
+class LanguageStages:
+    """After training on several languages, continue from the best model on each language alone
+    (progressive transfer): one more model per language, in ``output_dir/<language>``."""
+
+    epochs: int = 0  # 0: no language stages
+    learning_rate: float | None = None  # default: the run's
+
+
+@dataclass
 class TrainConfig:
     description: str = ""
     # Model: a Hugging Face id, a local directory, or "scratch".
@@ -57,6 +66,8 @@ class TrainConfig:
     strategy: str = "single"
     languages: list[str] = field(default_factory=list)  # cross-lingual: source languages
     stages: list[Stage] = field(default_factory=list)  # progressive
+    language_stages: LanguageStages = field(default_factory=LanguageStages)  # single: then each language alone
+    only_language: str | None = None  # keep only this language's sentences of train, dev and test
     sampling_temperature: float | None = None  # multilingual: sample languages by n^(1/T) per epoch
     script: str = "native"  # native | devanagari | roman
     vocab_augmentation: int = 0  # add the K most frequent much-split training words as tokens
@@ -74,6 +85,8 @@ class TrainConfig:
     seed: int = 42
     # Evaluation and output.
     decoding: str = "viterbi"
+    o_penalty: float = 0.0  # taken off every word's O score before decoding: > 0 finds more entities
+    tune_o_penalty: bool = False  # after training, choose o_penalty (0 to 2) by dev strict F1
     eval_batch_size: int = 64
     output_dir: str = "runs/model"
     save_every_steps: int = 0  # also checkpoint every N optimizer steps (0: at epoch ends only)
@@ -242,6 +255,12 @@ def _validate(config: TrainConfig) -> None:
     for number, stage in enumerate(config.stages, start=1):
         if not stage.train:
             raise IlnerError(f"stage {number} ({stage.name or 'unnamed'}) has no 'train' data")
+    if config.language_stages.epochs < 0:
+        raise IlnerError("config key 'language_stages.epochs' must not be negative")
+    if config.language_stages.learning_rate is not None and not config.language_stages.learning_rate > 0:
+        raise IlnerError("config key 'language_stages.learning_rate' must be positive")
+    if config.language_stages.epochs and config.strategy != "single":
+        raise IlnerError(f"language_stages follow a single run; strategy {config.strategy!r} has its own stages")
     if config.strategy == "progressive" and not config.stages:
         raise IlnerError("strategy 'progressive' needs 'stages': a list of {train: [...], dev: [...]}")
     if config.strategy == "cross-lingual" and not config.languages:

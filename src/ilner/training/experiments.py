@@ -1,4 +1,5 @@
-"""Strategies built from single runs: one model, a cross-lingual matrix, progressive transfer."""
+"""Strategies built from single runs: one model (optionally then one per language), a cross-lingual
+matrix, progressive transfer."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ilner.data.files import atomic_write_text
-from ilner.training.config import TrainConfig
+from ilner.training.config import LanguageStages, TrainConfig
 from ilner.training.trainer import Log, RunResult, run_training
 
 
@@ -29,10 +30,44 @@ def _is_main_process() -> bool:
 def run_experiment(config: TrainConfig, *, resume: bool = False, log: Log = print) -> list[RunResult]:
     """Run the config's strategy; returns the runs in order (their models are in their output dirs)."""
     if config.strategy == "single":
-        return [run_training(config, resume=resume, log=log)]
+        if config.language_stages.epochs and not resume and _is_main_process():
+            _forget_language_stages(Path(config.output_dir))
+        results = [run_training(config, resume=resume, log=log)]
+        if config.language_stages.epochs:
+            results += language_stages(config, resume=resume, log=log)
+        return results
     if config.strategy == "cross-lingual":
         return cross_lingual(config, resume=resume, log=log)
     return progressive(config, resume=resume, log=log)
+
+
+def language_stages(config: TrainConfig, *, resume: bool = False, log: Log = print) -> list[RunResult]:
+    """Continue from the finished model in ``config.output_dir`` on each of its training languages
+    alone (``config.language_stages``): one model per language in ``output_dir/<language>``."""
+    root = Path(config.output_dir)
+    trained = root / "ilner.json"
+    languages = json.loads(trained.read_text(encoding="utf-8"))["languages"]
+    if len(languages) < 2:
+        log(f"language_stages: the model was trained on {', '.join(languages) or 'one language'} only; no stages")
+        return []
+    stages = config.language_stages
+    results = []
+    for language in languages:
+        run = replace(config, language_stages=LanguageStages(), only_language=language, epochs=stages.epochs,
+                      learning_rate=stages.learning_rate or config.learning_rate, output_dir=str(root / language))
+        if resume and _finished(Path(run.output_dir)):
+            log(f"== language stage {language} already finished")
+            continue
+        log(f"== language stage: {language} alone, {stages.epochs} epochs from {root}")
+        results.append(run_training(run, resume=resume, init_from=str(root), log=log))
+    return results
+
+
+def _forget_language_stages(root: Path) -> None:
+    """A run starting afresh makes its earlier language stages stale: unmark them as finished."""
+    for meta_path in root.glob("*/ilner.json"):
+        if json.loads(meta_path.read_text(encoding="utf-8")).get("init_from") == str(root):
+            meta_path.unlink()
 
 
 def cross_lingual(config: TrainConfig, *, resume: bool = False, log: Log = print) -> list[RunResult]:

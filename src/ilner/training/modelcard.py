@@ -36,6 +36,8 @@ def model_card(meta: dict) -> str:
         else:
             note = f", {taggers} averaged" if members > 1 else ""
         source += f" ({architecture}{note}, no pretrained weights)"
+    if meta.get("init_from"):
+        source += f", continued from `{meta['init_from']}`"
     codes = [LANGUAGE_CODES.get(lang, lang) for lang in languages]
     front = ["---", "library_name: transformers", "pipeline_tag: token-classification", "tags: [ner, ilner]"]
     if codes:
@@ -49,7 +51,10 @@ def model_card(meta: dict) -> str:
         f"{', '.join(f'`{t}`' for t in config['train'])}; tagset `{meta['tagset']}` ({len(meta['labels'])} labels), "
         f"script `{meta['script']}`, {config['epochs']} epochs at lr {config['learning_rate']}"
         + (f", best dev epoch {meta['best_epoch']}" if meta.get("best_epoch") else ", last epoch kept (no dev data)")
-        + f", {meta['train_seconds']} s of training.",
+        + f", {meta['train_seconds']} s of training."
+        + (f" Decoding takes {meta['o_penalty']:g} off every word's O score"
+           + (" (chosen on dev)" if config.get("tune_o_penalty") else "") + " to find more entities."
+           if meta.get("o_penalty") else ""),
     ]
     for split in ("test", "dev"):
         if split in meta["scores"]:

@@ -33,7 +33,8 @@ from ilner.data.corpus import Sentence
 from ilner.data.sources import load_corpora
 from ilner.data.tagsets import load_mapping, load_tagset
 from ilner.errors import IlnerError
-from ilner.evaluation.metrics import Scores, evaluate_by_language
+from ilner.evaluation.metrics import Scores, evaluate_by_language, evaluate_sentences
+from ilner.inference.decoding import O_PENALTIES
 from ilner.inference.predictor import SentenceTagger
 from ilner.inference.scores import TorchRunner
 from ilner.models.encoding import Window, WordEncoder, model_input, window_labels
@@ -337,8 +338,14 @@ def run_training(
     train = read_split(config, config.train, log, config.max_train_sentences)
     dev = read_split(config, config.dev, log) if config.dev else []
     test = read_split(config, config.test, log) if config.test else []
+    if config.only_language:
+        train, dev, test = ([s for s in split if s.language == config.only_language] for split in (train, dev, test))
+        log(f"only {config.only_language}: {len(train)} train, {len(dev)} dev, {len(test)} test sentences")
     if not train:
-        raise IlnerError("no training sentences: check the 'train' entries of the config")
+        raise IlnerError("no training sentences: check the 'train' entries of the config"
+                         + (f" (only_language: {config.only_language})" if config.only_language else ""))
+    if config.tune_o_penalty and not dev:
+        raise IlnerError("tune_o_penalty chooses the O penalty on dev data: give 'dev' data, or set o_penalty instead")
 
     # 2-3. Model, vocabulary, encoding.
     if resuming:
@@ -394,7 +401,7 @@ def run_training(
     unwrapped = accelerator.unwrap_model(model)
     autocast = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(accelerator.mixed_precision) if accelerator.native_amp else None
     tagger = SentenceTagger(TorchRunner(unwrapped, autocast_dtype=autocast), encoder, labels, config.decoding,
-                            config.eval_batch_size)
+                            config.eval_batch_size, config.o_penalty)
 
     # 5. Train.
     progress = Progress(total_steps, log, enabled=accelerator.is_main_process)
@@ -456,6 +463,8 @@ def run_training(
     if accelerator.is_main_process:
         if not checkpoints.load_best(unwrapped):
             log("no dev data: keeping the weights of the last epoch")
+        if config.tune_o_penalty:
+            tagger.o_penalty = tune_o_penalty(tagger, dev, log)
         result.dev = evaluate_by_language(dev, tagger.tag(dev)) if dev else None
         result.test = evaluate_by_language(test, tagger.tag(test)) if test else None
         result.seconds = time.time() - started
@@ -468,6 +477,8 @@ def run_training(
             "max_length": config.max_length,
             "window_overlap": config.window_overlap,
             "decoding": config.decoding,
+            "o_penalty": tagger.o_penalty,
+            "init_from": init_from,  # the earlier stage this run continued from, if any
             "head_init": head.to_dict(),
             "added_tokens": len(added),
             "train_sentences": len(train),
@@ -483,6 +494,16 @@ def run_training(
         log(f"model written to {output_dir} ({result.seconds:.0f} s)")
     accelerator.wait_for_everyone()
     return result
+
+
+def tune_o_penalty(tagger: SentenceTagger, dev: Sequence[Sentence], log: Log) -> float:
+    """The ``O`` penalty (of ``O_PENALTIES``, the smallest on ties) under which ``tagger`` scores
+    best on ``dev`` (strict micro F1)."""
+    scores = tagger.scores(dev)
+    f1 = {p: evaluate_sentences(dev, tagger.decode(dev, scores, p)).micro.f1 for p in O_PENALTIES}
+    best = max(O_PENALTIES, key=lambda p: (f1[p], -p))
+    log(f"O penalty {best:g} chosen on dev: strict F1 {100 * f1[best]:.2f} (without it {100 * f1[0.0]:.2f})")
+    return best
 
 
 def _batch(windows: Sequence[Window], targets: Sequence[list[int]], encoder: WordEncoder, device) -> dict:
