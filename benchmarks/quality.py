@@ -15,6 +15,7 @@ times. Run nothing else meanwhile: the times are wall-clock.
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from dataclasses import replace
@@ -120,6 +121,9 @@ def main() -> None:
         print(f"| average | {crf_mean:.2f} | {ilner_mean:.2f} | {ilner_mean - crf_mean:+.2f} | | | | | |")
     if joint_seconds is not None:
         print(f"ilner s: one model for all languages (and its language stages), trained in {joint_seconds:.0f} s")
+        scores = json.loads((Path(config.output_dir) / "ilner.json").read_text(encoding="utf-8"))["scores"]["test"]
+        print("the model for all languages alone (before language stages), test strict F1: "
+              + ", ".join(f"{k} {100 * v['strict']['micro']['f1']:.2f}" for k, v in scores.items()))
 
 
 if __name__ == "__main__":

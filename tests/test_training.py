@@ -186,6 +186,30 @@ def test_ner_model_init_from_hiner(tmp_path):
     assert meta["head_init"]["how"] == "mapped" and meta["head_init"]["carried"]["B-NEAR"] == ["B-LITERATURE"]
 
 
+def test_ner_init_trains_on_another_tagset_first_then_the_run_starts_from_it(tmp_path):
+    from conftest import MIRROR
+
+    if MIRROR is None:
+        pytest.skip("dataset mirror not found")
+    hiner = slice_file(MIRROR, "hiner/original/validation.conll", tmp_path / "hiner-train.conll", 200)
+    train = slice_file(MIRROR, "il-ner/Hindi/Hindi-train.txt", tmp_path / "Hindi-train.txt", 100)
+    config = tiny_config(tmp_path, f"train=[{train}]", "dev=[]", "test=[]", "epochs=1",
+                         f"ner_init={{train: [{hiner}], tagset: hiner-original, mapping: hiner-original_to_il-ner, epochs: 1}}")
+    results = run_experiment(config, log=lambda m: None)
+    root = Path(config.output_dir)
+    assert [r.output_dir for r in results] == [root / "ner-init", root]
+    first = json.loads((root / "ner-init/ilner.json").read_text())
+    assert first["tagset"] == "hiner-original" and first["config"]["train"] == [hiner]
+    assert first["config"]["scratch_text"] == [train]  # its tokenizer also learnt the run's own words
+    meta = json.loads((root / "ilner.json").read_text())
+    assert meta["tagset"] == "il-ner" and meta["config"]["model"] == str(root / "ner-init")
+    assert meta["head_init"]["how"] == "mapped" and meta["head_init"]["carried"]["B-NEP"] == ["B-PERSON"]
+    # Resuming does not train the NER init again.
+    stamp = (root / "ner-init/model.safetensors").stat().st_mtime_ns
+    run_experiment(config, resume=True, log=lambda m: None)
+    assert (root / "ner-init/model.safetensors").stat().st_mtime_ns == stamp
+
+
 def test_mapped_head_redraws_rows_of_unmatched_labels(tmp_path):
     """Same label count (13), other tagset: rows without a source must not keep old weights."""
     from transformers import AutoModelForTokenClassification
@@ -317,6 +341,18 @@ def test_language_stages_continue_the_joint_model_on_each_language_alone(tmp_pat
     # Resuming after everything finished trains nothing again.
     again = run_experiment(config, resume=True, log=lambda m: None)
     assert [r.output_dir for r in again] == [root]
+
+
+def test_a_fresh_run_unmarks_its_earlier_language_stages(tmp_path):
+    from ilner.training.experiments import _forget_language_stages
+
+    root = tmp_path / "run"
+    for name, source in (("hindi", str(root)), ("mine", "somewhere/else")):
+        (root / name).mkdir(parents=True)
+        (root / name / "ilner.json").write_text(json.dumps({"init_from": source}))
+    _forget_language_stages(root)
+    assert not (root / "hindi/ilner.json").exists()  # a stage of the earlier run: no longer finished
+    assert (root / "mine/ilner.json").exists()  # not ours: left alone
 
 
 def test_only_language_with_no_such_sentences_is_a_clear_error(tmp_path, hindi):
@@ -491,6 +527,8 @@ def test_shipped_configs_are_valid():
     (["scratch.architecture=bilstm-crf", "scratch.ensemble_size=0"], "0 only with scratch.linear_member"),
     (["scratch.wide_buckets=1"], "'scratch.wide_buckets' must be at least 2"),
     (["strategy=progressive"], "needs 'stages'"),
+    (["ner_init={train: [x.conll], tagset: hiner-original}"], "give ner_init.mapping"),
+    (["ner_init={train: [x.conll]}", "ner_init.epochs=0"], "'ner_init.epochs' must be positive"),
     (["language_stages.epochs=-1"], "'language_stages.epochs' must not be negative"),
     (["language_stages.learning_rate=0"], "'language_stages.learning_rate' must be positive"),
     (["language_stages.epochs=2", "strategy=cross-lingual", "languages=[hindi]"], "language_stages follow a single run"),
@@ -520,3 +558,19 @@ def test_output_dir_must_not_be_the_starting_model(tmp_path):
     config = tiny_config(tmp_path, f"model={tmp_path / 'm'}", f"output_dir={tmp_path / 'm'}")
     with pytest.raises(IlnerError, match="is the model training starts from"):
         run_training(config, log=lambda m: None)
+
+
+def test_model_card_of_a_continued_bilstm_crf_still_says_what_it_is():
+    from ilner.training.modelcard import model_card
+
+    meta = {
+        "config": {"model": "runs/cpu/ner-init", "train": ["il-ner:*:train"], "epochs": 12, "learning_rate": 0.002,
+                   "scratch": {"architecture": "transformer"}},
+        "architecture": {"model_type": "ilner-bilstm-crf", "taggers": 2, "feature_crf": True},
+        "languages": ["hindi"], "ilner_version": "0", "tagset": "il-ner", "labels": ["O"], "script": "native",
+        "best_epoch": 3, "train_seconds": 1.0, "scores": {}, "init_from": None, "o_penalty": 0.25,
+    }
+    card = model_card(meta)
+    assert "`runs/cpu/ner-init` (bilstm-crf, 2 taggers and a feature CRF averaged, no pretrained weights)" in card
+    assert "register()" in card  # loading it through transformers needs ilner's architecture
+    assert "Decoding takes 0.25 off every word's O score to find more entities." in card

@@ -36,6 +36,17 @@ class Stage:
 
 
 @dataclass
+class NerInit:
+    """First train the model for NER on another corpus (and tagset), then start the run from it
+    (the paper's NER-model init: HiNER before IL-NER), with ``mapping`` carrying label rows over."""
+
+    train: list[str] = field(default_factory=list)  # empty: no NER init
+    tagset: str = "il-ner"
+    mapping: str | None = None  # from ``tagset`` to the run's tagset (needed when they differ)
+    epochs: int = 4
+
+
+@dataclass
 class LanguageStages:
     """After training on several languages, continue from the best model on each language alone
     (progressive transfer): one more model per language, in ``output_dir/<language>``."""
@@ -66,6 +77,7 @@ class TrainConfig:
     strategy: str = "single"
     languages: list[str] = field(default_factory=list)  # cross-lingual: source languages
     stages: list[Stage] = field(default_factory=list)  # progressive
+    ner_init: NerInit = field(default_factory=NerInit)  # single: first NER on another corpus
     language_stages: LanguageStages = field(default_factory=LanguageStages)  # single: then each language alone
     only_language: str | None = None  # keep only this language's sentences of train, dev and test
     sampling_temperature: float | None = None  # multilingual: sample languages by n^(1/T) per epoch
@@ -255,6 +267,14 @@ def _validate(config: TrainConfig) -> None:
     for number, stage in enumerate(config.stages, start=1):
         if not stage.train:
             raise IlnerError(f"stage {number} ({stage.name or 'unnamed'}) has no 'train' data")
+    if config.ner_init.train:
+        if config.strategy != "single":
+            raise IlnerError(f"ner_init comes before a single run; strategy {config.strategy!r} has its own stages")
+        if config.ner_init.tagset != config.tagset and not config.ner_init.mapping:
+            raise IlnerError(f"ner_init trains for tagset {config.ner_init.tagset!r}: give ner_init.mapping "
+                             f"(e.g. {config.ner_init.tagset}_to_{config.tagset}) to carry its labels over")
+        if config.ner_init.epochs <= 0:
+            raise IlnerError("config key 'ner_init.epochs' must be positive")
     if config.language_stages.epochs < 0:
         raise IlnerError("config key 'language_stages.epochs' must not be negative")
     if config.language_stages.learning_rate is not None and not config.language_stages.learning_rate > 0:

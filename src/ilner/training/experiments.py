@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ilner.data.files import atomic_write_text
-from ilner.training.config import LanguageStages, TrainConfig
+from ilner.training.config import LanguageStages, NerInit, TrainConfig
 from ilner.training.trainer import Log, RunResult, run_training
 
 
@@ -32,13 +32,36 @@ def run_experiment(config: TrainConfig, *, resume: bool = False, log: Log = prin
     if config.strategy == "single":
         if config.language_stages.epochs and not resume and _is_main_process():
             _forget_language_stages(Path(config.output_dir))
-        results = [run_training(config, resume=resume, log=log)]
+        results = []
+        if config.ner_init.train:
+            results.append(ner_init(config, resume=resume, log=log))
+            config = replace(config, model=str(results[0].output_dir), init_mapping=config.ner_init.mapping,
+                             ner_init=NerInit())
+        results.append(run_training(config, resume=resume, log=log))
         if config.language_stages.epochs:
             results += language_stages(config, resume=resume, log=log)
         return results
     if config.strategy == "cross-lingual":
         return cross_lingual(config, resume=resume, log=log)
     return progressive(config, resume=resume, log=log)
+
+
+def ner_init(config: TrainConfig, *, resume: bool = False, log: Log = print) -> RunResult:
+    """Train ``config.model`` for NER on ``config.ner_init``'s corpus and tagset, into
+    ``output_dir/ner-init``; the run then starts from it. A scratch tokenizer also learns the
+    run's own training text, so that its words are not split into pieces later."""
+    init = config.ner_init
+    run = replace(
+        config, train=init.train, dev=[], test=[], tagset=init.tagset, epochs=init.epochs, data_mapping=None,
+        init_mapping=None, only_language=None, tune_o_penalty=False, ner_init=NerInit(),
+        language_stages=LanguageStages(), scratch_text=[*config.scratch_text, *config.train],
+        output_dir=str(Path(config.output_dir) / "ner-init"),
+    )
+    if resume and _finished(Path(run.output_dir)):
+        log(f"== NER init already finished in {run.output_dir}")
+        return RunResult(Path(run.output_dir), None, None, 0.0, {})
+    log(f"== NER init: {', '.join(init.train)} ({init.tagset}), {init.epochs} epochs")
+    return run_training(run, resume=resume, log=log)
 
 
 def language_stages(config: TrainConfig, *, resume: bool = False, log: Log = print) -> list[RunResult]:

@@ -26,15 +26,21 @@ def results_table(scores: dict) -> str:
 def model_card(meta: dict) -> str:
     config = meta["config"]
     languages = meta["languages"]
-    architecture = config.get("scratch", {}).get("architecture") if config["model"] == "scratch" else None
+    # What the weights are (ilner.json's "architecture"); a model continued from an earlier stage
+    # names that stage in config["model"], so the architecture cannot be read from the config.
+    built = meta.get("architecture", {})
+    bilstm = "taggers" in built  # ilner's BiLSTM-CRF family
+    architecture = "bilstm-crf" if bilstm else config.get("scratch", {}).get("architecture") if config["model"] == "scratch" else None
     source = f"`{config['model']}`"
     if architecture:
-        members = config["scratch"].get("ensemble_size", 1)
-        taggers = f"{members} tagger{'s' if members != 1 else ''}"
-        if config["scratch"].get("linear_member"):
-            note = f", {taggers} and a feature CRF averaged" if members else ", a feature CRF alone"
-        else:
-            note = f", {taggers} averaged" if members > 1 else ""
+        note = ""
+        if bilstm:
+            members = built.get("taggers", 1)
+            taggers = f"{members} tagger{'s' if members != 1 else ''}"
+            if built.get("feature_crf"):
+                note = f", {taggers} and a feature CRF averaged" if members else ", a feature CRF alone"
+            elif members > 1:
+                note = f", {taggers} averaged"
         source += f" ({architecture}{note}, no pretrained weights)"
     if meta.get("init_from"):
         source += f", continued from `{meta['init_from']}`"

@@ -479,6 +479,7 @@ def run_training(
             "decoding": config.decoding,
             "o_penalty": tagger.o_penalty,
             "init_from": init_from,  # the earlier stage this run continued from, if any
+            "architecture": _architecture(unwrapped.config),
             "head_init": head.to_dict(),
             "added_tokens": len(added),
             "train_sentences": len(train),
@@ -504,6 +505,14 @@ def tune_o_penalty(tagger: SentenceTagger, dev: Sequence[Sentence], log: Log) ->
     best = max(O_PENALTIES, key=lambda p: (f1[p], -p))
     log(f"O penalty {best:g} chosen on dev: strict F1 {100 * f1[best]:.2f} (without it {100 * f1[0.0]:.2f})")
     return best
+
+
+def _architecture(model_config) -> dict:
+    """What the model card says about the weights: the model type and, for ilner's BiLSTM-CRF, its members."""
+    found = {"model_type": model_config.model_type}
+    if hasattr(model_config, "linear_member"):
+        found.update(taggers=model_config.ensemble_size, feature_crf=model_config.linear_member)
+    return found
 
 
 def _batch(windows: Sequence[Window], targets: Sequence[list[int]], encoder: WordEncoder, device) -> dict:
