@@ -17,8 +17,9 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# Main job: check IL-NER, then train one model for all four languages on the CPU (the cpu preset:
-# a BiLSTM-CRF from scratch, no downloads) and print dev/test strict F1 per language and per type.
+# Main job: check IL-NER, then train on the CPU (the cpu preset: a BiLSTM-CRF from scratch, no
+# downloaded weights; HiNER first, then all four languages in one model, then each language alone)
+# and print test strict F1 per language and per type.
 run: install
 	$(BIN)/ilner data check 'il-ner:*:*'
 	$(BIN)/ilner train --preset cpu

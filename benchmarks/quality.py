@@ -96,7 +96,7 @@ def main() -> None:
                     for s in test.sentences]
         if args.joint:
             stage = Path(config.output_dir) / language  # its language stage, if the config has them
-            tagger = Tagger.load(stage) if (stage / "ilner.json").exists() else joint
+            tagger = Tagger.load(stage) if config.language_stages.epochs and (stage / "ilner.json").exists() else joint
             ilner_seconds = joint_seconds
         else:
             config = load_config(args.config or preset_path(args.preset), [

@@ -1,6 +1,7 @@
 import itertools
 
 import numpy as np
+import pytest
 
 from ilner.inference.decoding import decode, viterbi
 
@@ -44,5 +45,9 @@ def test_o_penalty_trades_precision_for_recall():
     assert decode(scores, LABELS) == ["O", "O"]
     assert decode(scores, LABELS, o_penalty=0.5) == ["B-NEP", "I-NEP"]
     assert decode(scores, LABELS, "argmax", o_penalty=0.5) == ["B-NEP", "I-NEP"]
-    assert decode(scores, LABELS, o_penalty=-5.0) == ["O", "O"]
     assert np.array_equal(scores, kept)  # the caller's scores are left alone
+    confident = np.log(np.array([[0.2, 0.7, 0.04, 0.03, 0.03]]))
+    assert decode(confident, LABELS) == ["B-NEP"]
+    assert decode(confident, LABELS, o_penalty=-2.0) == ["O"]  # a negative penalty favours O
+    with pytest.raises(ValueError, match="needs an 'O' label"):
+        decode(confident[:, 1:], LABELS[1:], o_penalty=0.5)

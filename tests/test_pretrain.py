@@ -69,5 +69,6 @@ def test_pretrain_cli_needs_a_scratch_model(cli, tmp_path):
 
 def test_train_cli_model_option_reaches_the_config(cli, tmp_path):
     code, _, err = cli("train", "--preset", "cpu", "--model", str(tmp_path / "missing"), "--set",
-                       "train=[il-ner:telugu:dev]", "--set", "dev=[]", "--set", "test=[]", "-o", str(tmp_path / "out"))
+                       "train=[il-ner:telugu:dev]", "--set", "dev=[]", "--set", "test=[]", "--set", "tune_o_penalty=false",
+                       "-o", str(tmp_path / "out"))
     assert code == 2 and f"no model directory {tmp_path / 'missing'}" in err

@@ -63,7 +63,9 @@ def decode(log_probs: np.ndarray, labels: Sequence[str], method: str = "viterbi"
            transitions: Transitions | None = None, o_penalty: float = 0.0) -> list[str]:
     """Tags for one sentence (``argmax`` reads each word alone and ignores ``transitions``);
     ``o_penalty`` is taken off the ``O`` score of every word first."""
-    if o_penalty and "O" in labels:
+    if o_penalty:
+        if "O" not in labels:
+            raise ValueError("o_penalty needs an 'O' label; the model's labels have none")
         log_probs = log_probs.copy()
         log_probs[:, list(labels).index("O")] -= o_penalty
     if method == "argmax":
@@ -73,4 +75,3 @@ def decode(log_probs: np.ndarray, labels: Sequence[str], method: str = "viterbi"
     else:
         raise ValueError(f"decoding must be one of {', '.join(DECODERS)}, not {method!r}")
     return [labels[i] for i in ids]
-

@@ -269,18 +269,29 @@ def _validate(config: TrainConfig) -> None:
             raise IlnerError(f"stage {number} ({stage.name or 'unnamed'}) has no 'train' data")
     if config.ner_init.train:
         if config.strategy != "single":
-            raise IlnerError(f"ner_init comes before a single run; strategy {config.strategy!r} has its own stages")
+            raise IlnerError(f"ner_init comes before a single run; strategy {config.strategy!r} has its own stages "
+                         "(--set 'ner_init.train=[]' turns it off)")
         if config.ner_init.tagset != config.tagset and not config.ner_init.mapping:
             raise IlnerError(f"ner_init trains for tagset {config.ner_init.tagset!r}: give ner_init.mapping "
                              f"(e.g. {config.ner_init.tagset}_to_{config.tagset}) to carry its labels over")
         if config.ner_init.epochs <= 0:
             raise IlnerError("config key 'ner_init.epochs' must be positive")
+        if config.ner_init.mapping:
+            from ilner.data.tagsets import load_mapping
+
+            mapping = load_mapping(config.ner_init.mapping)
+            if (mapping.source, mapping.target) != (config.ner_init.tagset, config.tagset):
+                raise IlnerError(f"ner_init.mapping {config.ner_init.mapping!r} maps {mapping.source} to {mapping.target}, "
+                                 f"not {config.ner_init.tagset} to {config.tagset}")
+    if config.tune_o_penalty and not config.dev:
+        raise IlnerError("tune_o_penalty chooses the O penalty on dev data: give 'dev' data, or set o_penalty instead")
     if config.language_stages.epochs < 0:
         raise IlnerError("config key 'language_stages.epochs' must not be negative")
     if config.language_stages.learning_rate is not None and not config.language_stages.learning_rate > 0:
         raise IlnerError("config key 'language_stages.learning_rate' must be positive")
     if config.language_stages.epochs and config.strategy != "single":
-        raise IlnerError(f"language_stages follow a single run; strategy {config.strategy!r} has its own stages")
+        raise IlnerError(f"language_stages follow a single run; strategy {config.strategy!r} has its own stages "
+                         "(--set language_stages.epochs=0 turns them off)")
     if config.strategy == "progressive" and not config.stages:
         raise IlnerError("strategy 'progressive' needs 'stages': a list of {train: [...], dev: [...]}")
     if config.strategy == "cross-lingual" and not config.languages:

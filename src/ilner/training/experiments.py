@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ilner.data.files import atomic_write_text
 from ilner.training.config import LanguageStages, NerInit, TrainConfig
-from ilner.training.trainer import Log, RunResult, run_training
+from ilner.training.trainer import Checkpoints, Log, RunResult, forget_run, run_training
 
 
 def _fill(specs: list[str], language: str) -> list[str]:
@@ -30,8 +30,14 @@ def _is_main_process() -> bool:
 def run_experiment(config: TrainConfig, *, resume: bool = False, log: Log = print) -> list[RunResult]:
     """Run the config's strategy; returns the runs in order (their models are in their output dirs)."""
     if config.strategy == "single":
-        if config.language_stages.epochs and not resume and _is_main_process():
-            _forget_language_stages(Path(config.output_dir))
+        root = Path(config.output_dir)
+        if (config.ner_init.train or config.language_stages.epochs) and _is_main_process() \
+                and not (resume and Checkpoints(root).available()):
+            # The main run starts afresh: what it left before must neither resume nor look finished.
+            if (root / "config.json").exists():
+                log(f"starting afresh in {root} (its earlier models are removed; --resume continues a run)")
+            forget_run(root)
+            _forget_language_stages(root)
         results = []
         if config.ner_init.train:
             results.append(ner_init(config, resume=resume, log=log))
@@ -89,7 +95,8 @@ def language_stages(config: TrainConfig, *, resume: bool = False, log: Log = pri
 def _forget_language_stages(root: Path) -> None:
     """A run starting afresh makes its earlier language stages stale: unmark them as finished."""
     for meta_path in root.glob("*/ilner.json"):
-        if json.loads(meta_path.read_text(encoding="utf-8")).get("init_from") == str(root):
+        started_from = json.loads(meta_path.read_text(encoding="utf-8")).get("init_from")
+        if started_from and Path(started_from).resolve() == root.resolve():
             meta_path.unlink()
 
 

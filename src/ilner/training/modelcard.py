@@ -54,13 +54,16 @@ def model_card(meta: dict) -> str:
         f"# ilner NER model ({', '.join(languages) or 'unknown languages'})",
         config.get("description") or "",
         f"Trained with ilner {meta['ilner_version']} from {source} on "
-        f"{', '.join(f'`{t}`' for t in config['train'])}; tagset `{meta['tagset']}` ({len(meta['labels'])} labels), "
+        f"{', '.join(f'`{t}`' for t in config['train'])}"
+        + (f" (only its {config['only_language']} sentences)" if config.get("only_language") else "")
+        + f"; tagset `{meta['tagset']}` ({len(meta['labels'])} labels), "
         f"script `{meta['script']}`, {config['epochs']} epochs at lr {config['learning_rate']}"
         + (f", best dev epoch {meta['best_epoch']}" if meta.get("best_epoch") else ", last epoch kept (no dev data)")
         + f", {meta['train_seconds']} s of training."
         + (f" Decoding takes {meta['o_penalty']:g} off every word's O score"
-           + (" (chosen on dev)" if config.get("tune_o_penalty") else "") + " to find more entities."
-           if meta.get("o_penalty") else ""),
+           + (" (chosen on dev)" if config.get("tune_o_penalty") else "")
+           + (" to find more entities" if meta["o_penalty"] > 0 else ", finding fewer entities")
+           + " (ilner applies it; plain transformers code does not)." if meta.get("o_penalty") else ""),
     ]
     for split in ("test", "dev"):
         if split in meta["scores"]:

@@ -61,7 +61,9 @@ class TrainerState:
 
 
 # Config keys that may change between a run and its resumption.
-_RESUMABLE_CHANGES = ("output_dir", "description", "save_every_steps", "eval_batch_size", "data_dir")
+# Settings that do not change how a run trains (what comes after it, how it is tuned and scored).
+_RESUMABLE_CHANGES = ("output_dir", "description", "save_every_steps", "eval_batch_size", "data_dir",
+                      "language_stages", "tune_o_penalty")
 
 
 def _fingerprint(config: TrainConfig, processes: int) -> dict:
@@ -292,6 +294,13 @@ class Checkpoints:
         return True
 
 
+def forget_run(output_dir: Path) -> None:
+    """Remove a run's checkpoints and model marks, so that nothing stale resumes or looks finished."""
+    shutil.rmtree(Checkpoints(output_dir).root, ignore_errors=True)
+    for stale in ("config.json", "ilner.json", "metrics.jsonl"):
+        (output_dir / stale).unlink(missing_ok=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # The run
 
@@ -325,9 +334,7 @@ def run_training(
         if checkpoints.root.exists() or (output_dir / "config.json").exists():
             log(f"starting afresh in {output_dir} (its earlier model and checkpoints are removed; "
                 "--resume continues a run)")
-        shutil.rmtree(checkpoints.root, ignore_errors=True)
-        for stale in ("config.json", "ilner.json", "metrics.jsonl"):  # no stale model may look finished
-            (output_dir / stale).unlink(missing_ok=True)
+        forget_run(output_dir)
     checkpoints.root.mkdir(parents=True, exist_ok=True)
     accelerator.wait_for_everyone()
 
@@ -339,13 +346,14 @@ def run_training(
     dev = read_split(config, config.dev, log) if config.dev else []
     test = read_split(config, config.test, log) if config.test else []
     if config.only_language:
+        found = sorted({s.language or "unknown" for s in train})
         train, dev, test = ([s for s in split if s.language == config.only_language] for split in (train, dev, test))
+        if not train:
+            raise IlnerError(f"only_language: no training sentences of {config.only_language!r} "
+                             f"(the training data has {', '.join(found)})")
         log(f"only {config.only_language}: {len(train)} train, {len(dev)} dev, {len(test)} test sentences")
     if not train:
-        raise IlnerError("no training sentences: check the 'train' entries of the config"
-                         + (f" (only_language: {config.only_language})" if config.only_language else ""))
-    if config.tune_o_penalty and not dev:
-        raise IlnerError("tune_o_penalty chooses the O penalty on dev data: give 'dev' data, or set o_penalty instead")
+        raise IlnerError("no training sentences: check the 'train' entries of the config")
 
     # 2-3. Model, vocabulary, encoding.
     if resuming:
@@ -463,8 +471,10 @@ def run_training(
     if accelerator.is_main_process:
         if not checkpoints.load_best(unwrapped):
             log("no dev data: keeping the weights of the last epoch")
-        if config.tune_o_penalty:
+        if config.tune_o_penalty and dev:
             tagger.o_penalty = tune_o_penalty(tagger, dev, log)
+        elif config.tune_o_penalty:
+            log(f"no dev sentences of {config.only_language}: O penalty kept at {tagger.o_penalty:g}")
         result.dev = evaluate_by_language(dev, tagger.tag(dev)) if dev else None
         result.test = evaluate_by_language(test, tagger.tag(test)) if test else None
         result.seconds = time.time() - started
