@@ -270,7 +270,7 @@ def _validate(config: TrainConfig) -> None:
     if config.ner_init.train:
         if config.strategy != "single":
             raise IlnerError(f"ner_init comes before a single run; strategy {config.strategy!r} has its own stages "
-                         "(--set 'ner_init.train=[]' turns it off)")
+                             "(--set 'ner_init.train=[]' turns it off)")
         if config.ner_init.tagset != config.tagset and not config.ner_init.mapping:
             raise IlnerError(f"ner_init trains for tagset {config.ner_init.tagset!r}: give ner_init.mapping "
                              f"(e.g. {config.ner_init.tagset}_to_{config.tagset}) to carry its labels over")

@@ -74,8 +74,7 @@ def language_stages(config: TrainConfig, *, resume: bool = False, log: Log = pri
     """Continue from the finished model in ``config.output_dir`` on each of its training languages
     alone (``config.language_stages``): one model per language in ``output_dir/<language>``."""
     root = Path(config.output_dir)
-    trained = root / "ilner.json"
-    languages = json.loads(trained.read_text(encoding="utf-8"))["languages"]
+    languages = json.loads((root / "ilner.json").read_text(encoding="utf-8"))["languages"]
     if len(languages) < 2:
         log(f"language_stages: the model was trained on {', '.join(languages) or 'one language'} only; no stages")
         return []
