@@ -471,11 +471,12 @@ def run_training(
     if accelerator.is_main_process:
         if not checkpoints.load_best(unwrapped):
             log("no dev data: keeping the weights of the last epoch")
+        dev_scores = tagger.scores(dev) if dev else []  # scored once: for the O penalty and the results
         if config.tune_o_penalty and dev:
-            tagger.o_penalty = tune_o_penalty(tagger, dev, log)
+            tagger.o_penalty = tune_o_penalty(tagger, dev, dev_scores, log)
         elif config.tune_o_penalty:
             log(f"no dev sentences of {config.only_language}: O penalty kept at {tagger.o_penalty:g}")
-        result.dev = evaluate_by_language(dev, tagger.tag(dev)) if dev else None
+        result.dev = evaluate_by_language(dev, tagger.decode(dev, dev_scores)) if dev else None
         result.test = evaluate_by_language(test, tagger.tag(test)) if test else None
         result.seconds = time.time() - started
         meta = {
@@ -507,10 +508,9 @@ def run_training(
     return result
 
 
-def tune_o_penalty(tagger: SentenceTagger, dev: Sequence[Sentence], log: Log) -> float:
+def tune_o_penalty(tagger: SentenceTagger, dev: Sequence[Sentence], scores: Sequence[np.ndarray], log: Log) -> float:
     """The ``O`` penalty (of ``O_PENALTIES``, the smallest on ties) under which ``tagger`` scores
-    best on ``dev`` (strict micro F1)."""
-    scores = tagger.scores(dev)
+    best on ``dev`` (strict micro F1), given the word ``scores`` of ``dev``."""
     f1 = {p: evaluate_sentences(dev, tagger.decode(dev, scores, p)).micro.f1 for p in O_PENALTIES}
     best = max(O_PENALTIES, key=lambda p: (f1[p], -p))
     log(f"O penalty {best:g} chosen on dev: strict F1 {100 * f1[best]:.2f} (without it {100 * f1[0.0]:.2f})")
