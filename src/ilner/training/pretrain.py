@@ -30,6 +30,7 @@ from ilner.models.encoding import WordEncoder, model_input
 from ilner.text.tokenize import split_sentences, tokenize
 from ilner.text.transliterate import get_transform
 from ilner.training.config import TrainConfig
+from ilner.training.optim import adamw
 from ilner.training.output import write_model_dir
 from ilner.training.progress import Progress
 
@@ -118,7 +119,7 @@ def run_pretraining(
     windows = encoder.windows(sentences)
     special = set(tokenizer.all_special_ids)
 
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    optimizer = adamw(model.parameters(), config.learning_rate, "cpu", config.weight_decay)
     steps_per_epoch = math.ceil(len(windows) / config.batch_size)
     total = steps_per_epoch * config.epochs
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total), total)

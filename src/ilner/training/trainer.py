@@ -41,6 +41,7 @@ from ilner.models.encoding import Window, WordEncoder, model_input, window_label
 from ilner.models.loading import HeadInit, load_token_classifier, quiet_transformers
 from ilner.text.transliterate import get_transform
 from ilner.training.config import TrainConfig
+from ilner.training.optim import adamw
 from ilner.training.output import write_model_dir
 from ilner.training.progress import Progress
 
@@ -383,7 +384,7 @@ def run_training(
         {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": config.weight_decay},
         {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
     ]
-    optimizer = torch.optim.AdamW(groups, lr=config.learning_rate)
+    optimizer = adamw(groups, config.learning_rate, accelerator.device)
     batches_per_epoch = math.ceil(math.ceil(len(windows) / config.batch_size) / accelerator.num_processes)
     steps_per_epoch = math.ceil(batches_per_epoch / config.gradient_accumulation_steps)
     total_steps = steps_per_epoch * config.epochs
