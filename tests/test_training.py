@@ -576,3 +576,6 @@ def test_model_card_of_a_continued_bilstm_crf_still_says_what_it_is():
     assert "`runs/cpu/ner-init` (bilstm-crf, 2 taggers and a feature CRF averaged, no pretrained weights)" in card
     assert "register()" in card  # loading it through transformers needs ilner's architecture
     assert "Decoding takes 0.25 off every word's O score to find more entities (ilner applies it" in card
+    assert 'echo "प्रधानमंत्री नरेंद्र मोदी' in card
+    urdu = model_card({**meta, "languages": ["urdu"]})
+    assert 'echo "وزیر اعظم نریندر مودی' in urdu and "प्रधानमंत्री" not in urdu  # an Urdu model's example is Urdu

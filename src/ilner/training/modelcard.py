@@ -5,6 +5,14 @@ from __future__ import annotations
 LANGUAGE_CODES = {"hindi": "hi", "urdu": "ur", "odia": "or", "telugu": "te", "bengali": "bn", "marathi": "mr",
                   "tamil": "ta", "gujarati": "gu", "kannada": "kn", "malayalam": "ml", "punjabi": "pa"}
 
+# The usage example is written in the model's own language (the first, for a multilingual model).
+EXAMPLES = {
+    "hindi": "प्रधानमंत्री नरेंद्र मोदी ने दिल्ली में भाषण दिया।",
+    "urdu": "وزیر اعظم نریندر مودی نے دہلی میں تقریر کی۔",
+    "odia": "ପ୍ରଧାନମନ୍ତ୍ରୀ ନରେନ୍ଦ୍ର ମୋଦୀ ଦିଲ୍ଲୀରେ ଭାଷଣ ଦେଲେ ।",
+    "telugu": "ప్రధానమంత్రి నరేంద్ర మోదీ ఢిల్లీలో ప్రసంగించారు.",
+}
+
 
 def _pct(value: float) -> str:
     return f"{100 * value:.2f}"
@@ -45,6 +53,7 @@ def model_card(meta: dict) -> str:
     if meta.get("init_from"):
         source += f", continued from `{meta['init_from']}`"
     codes = [LANGUAGE_CODES.get(lang, lang) for lang in languages]
+    example = next((EXAMPLES[lang] for lang in languages if lang in EXAMPLES), EXAMPLES["hindi"])
     front = ["---", "library_name: transformers", "pipeline_tag: token-classification", "tags: [ner, ilner]"]
     if codes:
         front.append(f"language: [{', '.join(codes)}]")
@@ -71,7 +80,7 @@ def model_card(meta: dict) -> str:
     parts.append(
         "## Use\n\nWith ilner, which tokenizes raw text, applies the script transform recorded in "
         "`ilner.json` and decodes valid IOB2 (entity offsets point into your text):\n\n"
-        "```bash\necho \"प्रधानमंत्री नरेंद्र मोदी ने दिल्ली में भाषण दिया।\" | ilner predict PATH\n```\n\n"
+        f"```bash\necho \"{example}\" | ilner predict PATH\n```\n\n"
         "```python\nfrom ilner.inference.tagger import Tagger\nTagger.load(PATH)([\"...\"])\n```\n\n"
         "Or as a plain transformers token classifier (one label per word, on its first sub-word):\n\n"
         "```python\nfrom transformers import AutoModelForTokenClassification\n"
