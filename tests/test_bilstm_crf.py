@@ -136,6 +136,24 @@ def test_linear_member_reads_the_word_and_its_neighbours_within_two():
     assert torch.equal(wide_scores([20, 6, 7, 8, 9, 10])[3], base[3])
 
 
+def test_training_character_cnn_matches_the_full_width_one():
+    """In training the character CNN runs once per distinct spelling over a trimmed width; its
+    vectors and gradients must be those of every word read at full width."""
+    model = _tiny_model(["O", "B-NEP", "I-NEP"], word_level=True)
+    tagger = model.members[0]
+    with torch.no_grad():  # every window holding a character scores below one of padding alone
+        tagger.char_embeddings.weight.abs_()
+        tagger.char_cnn.weight.copy_(-tagger.char_cnn.weight.abs())
+        tagger.char_cnn.bias.fill_(1.0)
+    words = torch.tensor([[1, 2, 3, 0, 0, 0, 0], [4, 5, 6, 7, 8, 0, 0], [1, 2, 3, 0, 0, 0, 0], [0] * 7]).view(2, 2, 7)
+    full = tagger._convolve(words.view(4, 7)).view(2, 2, -1)
+    fast = tagger.train()._spell(words)
+    torch.testing.assert_close(fast, full)
+    (full_grad,) = torch.autograd.grad((full * torch.arange(6.0)).sum(), tagger.char_cnn.weight)
+    (fast_grad,) = torch.autograd.grad((fast * torch.arange(6.0)).sum(), tagger.char_cnn.weight)
+    torch.testing.assert_close(fast_grad, full_grad)
+
+
 def test_loss_uses_only_labelled_positions():
     model = _tiny_model(["O", "B-NEP", "I-NEP"])
     ids = torch.tensor([[5, 6, 7, 8]])

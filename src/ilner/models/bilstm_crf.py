@@ -284,8 +284,19 @@ class BiLstmCrf(nn.Module):
     def _spell(self, chars: torch.Tensor) -> torch.Tensor:
         """Character CNN, max-pooled: [batch, n, chars] -> [batch, n, char_filters]."""
         batch, length, width = chars.shape
-        vectors = self.char_embeddings(chars.view(batch * length, width)).transpose(1, 2)
-        return torch.relu(self.char_cnn(vectors)).amax(dim=2).view(batch, length, -1)
+        rows = chars.view(batch * length, width)
+        if not self.training:
+            return self._convolve(rows).view(batch, length, -1)
+        # Training, eagerly: the CNN sees each distinct spelling once, over as many slots as the
+        # longest one needs plus two all-padding slots (so every row still has a window of padding
+        # alone, as at full width): the same values, at a fraction of the cost.
+        longest = int((rows > 0).sum(dim=1).max())
+        distinct, inverse = torch.unique(rows[:, : min(width, longest + 2)], dim=0, return_inverse=True)
+        return self._convolve(distinct)[inverse].view(batch, length, -1)
+
+    def _convolve(self, rows: torch.Tensor) -> torch.Tensor:
+        vectors = self.char_embeddings(rows).transpose(1, 2)
+        return torch.relu(self.char_cnn(vectors)).amax(dim=2)
 
     def _bidirectional(self, hidden: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Stacked BiLSTM over right-padded rows; the backward pass reads each row's own end first."""
