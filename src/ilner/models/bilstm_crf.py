@@ -46,6 +46,7 @@ MODEL_TYPE = "ilner-bilstm-crf"
 WORD_MARK = "▁"
 NUM_FEATURES = 12
 _CHAR_BASE = 1 << 12  # character ids as digits of the affix hash
+_ROW_HASH = 0x9E3779B97F4A7C15 - (1 << 64)  # an odd 64-bit multiplier (as a signed int64)
 _HASH_BASE, _HASH_MODULUS = 4099, (1 << 31) - 1  # the word-identity hash
 
 
@@ -95,16 +96,16 @@ class LinearChainCrf(nn.Module):
     def neg_log_likelihood(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Per sequence -log p(tags | emissions); ``mask`` [batch, words] marks real words (left-aligned)."""
         batch = torch.arange(emissions.shape[0], device=emissions.device)
-        gold = self.start[tags[:, 0]] + emissions[batch, 0, tags[:, 0]]
+        real = mask.to(emissions.dtype)
+        emitted = emissions.gather(2, tags.unsqueeze(2)).squeeze(2)
+        moved = self.transitions[tags[:, :-1], tags[:, 1:]]
+        last = tags[batch, real.sum(dim=1).long() - 1]
+        gold = self.start[tags[:, 0]] + (emitted * real).sum(dim=1) + (moved * real[:, 1:]).sum(dim=1) + self.end[last]
+        keep = real.bool().unsqueeze(2)
         alpha = self.start + emissions[:, 0]
         for t in range(1, emissions.shape[1]):
-            real = mask[:, t]
-            step = self.transitions[tags[:, t - 1], tags[:, t]] + emissions[batch, t, tags[:, t]]
-            gold = gold + step * real
             forward = torch.logsumexp(alpha.unsqueeze(2) + self.transitions + emissions[:, t].unsqueeze(1), dim=1)
-            alpha = torch.where(real.unsqueeze(1).bool(), forward, alpha)
-        last = tags[batch, mask.sum(dim=1).long() - 1]
-        gold = gold + self.end[last]
+            alpha = torch.where(keep[:, t], forward, alpha)
         return torch.logsumexp(alpha + self.end, dim=1) - gold
 
 
@@ -243,6 +244,20 @@ class LinearCrf(nn.Module):
         return pieces.words.to_pieces(self.wide(pieces.words, pieces.first_features()))
 
 
+class UniformDropout(nn.Module):
+    """``nn.Dropout`` with its mask drawn by ``torch.rand``: the same function, but on the CPU
+    ``bernoulli_`` took 12% of a training step and uniform draws are about 2.5x faster."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or not self.p:
+            return x
+        return x * (torch.rand_like(x) >= self.p) * (1 / (1 - self.p))
+
+
 class BiLstmCrf(nn.Module):
     """One tagger: piece vectors (embedding, character CNN, hashed features), BiLSTM, emissions, CRF."""
 
@@ -259,7 +274,7 @@ class BiLstmCrf(nn.Module):
             size = width if layer == 0 else 2 * config.hidden_size
             self.forward_layers.append(nn.LSTM(size, config.hidden_size, batch_first=True))
             self.backward_layers.append(nn.LSTM(size, config.hidden_size, batch_first=True))
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = UniformDropout(config.dropout)
         self.classifier = nn.Linear(2 * config.hidden_size, config.num_labels)
         self.crf = LinearChainCrf(config.num_labels)
 
@@ -291,8 +306,21 @@ class BiLstmCrf(nn.Module):
         # longest one needs plus two all-padding slots (so every row still has a window of padding
         # alone, as at full width): the same values, at a fraction of the cost.
         longest = int((rows > 0).sum(dim=1).max())
-        distinct, inverse = torch.unique(rows[:, : min(width, longest + 2)], dim=0, return_inverse=True)
-        return self._convolve(distinct)[inverse].view(batch, length, -1)
+        rows = rows[:, : min(width, longest + 2)]
+        return self._convolve_distinct(rows).view(batch, length, -1)
+
+    def _convolve_distinct(self, rows: torch.Tensor) -> torch.Tensor:
+        """The CNN over each distinct row once. Rows are told apart by a 64-bit hash of their
+        characters (sorting one number is ~10x cheaper than sorting rows); a collision, checked
+        for, falls back to comparing whole rows."""
+        powers = torch.full((rows.shape[1],), _ROW_HASH, dtype=torch.long, device=rows.device).cumprod(0)
+        keys, inverse = torch.unique((rows * powers).sum(dim=1), return_inverse=True)  # wraps mod 2**64
+        first = torch.empty(len(keys), dtype=torch.long, device=rows.device)
+        first.scatter_(0, inverse, torch.arange(len(rows), device=rows.device))
+        distinct = rows[first]
+        if not torch.equal(distinct[inverse], rows):
+            distinct, inverse = torch.unique(rows, dim=0, return_inverse=True)
+        return self._convolve(distinct)[inverse]
 
     def _convolve(self, rows: torch.Tensor) -> torch.Tensor:
         vectors = self.char_embeddings(rows).transpose(1, 2)
