@@ -12,7 +12,7 @@ export ILNER_DATA_DIR
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[train,dev,roman,onnx]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[train,dev,roman,onnx,gazetteer]'
 	touch $@
 
 install: $(VENV)/.installed

@@ -222,7 +222,9 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("bilstm")
     train = slice_file(MIRROR, "il-ner/Hindi/Hindi-train.txt", root / "Hindi-train.txt", 600)
     dev = slice_file(MIRROR, "il-ner/Hindi/Hindi-dev.txt", root / "Hindi-dev.txt", 200)
-    config = tiny_config(root, *BILSTM, f"train=[{train}]", f"dev=[{dev}]",
+    gazetteer = root / "places.tsv"
+    gazetteer.write_text("भारत\tNEL\nनई दिल्ली\tNEL\nजनवरी\tNETI\n", encoding="utf-8")
+    config = tiny_config(root, *BILSTM, f"train=[{train}]", f"dev=[{dev}]", f"scratch.gazetteers=[{gazetteer}]",
                          f"test=[{MIRROR / 'il-ner/Hindi/Hindi-test.txt'}]",
                          "epochs=4")
     result = run_training(config, log=lambda m: None)
@@ -237,7 +239,8 @@ def test_trained_model_learns_and_its_directory_reloads(trained):
     assert test_f1 > 0.25, test_f1  # 600 sentences, 4 epochs: well above chance
     assert meta["scores"]["test"]["all"]["strict"]["micro"]["f1"] == pytest.approx(test_f1)
     card = (model_dir / "README.md").read_text(encoding="utf-8")
-    assert "bilstm-crf, 2 taggers and a feature CRF averaged" in card and f"| all | {100 * test_f1:.2f} |" in card
+    assert "bilstm-crf, 2 taggers and a feature CRF averaged, a gazetteer of 3 names (NEL, NETI)" in card
+    assert f"| all | {100 * test_f1:.2f} |" in card
     # The CRF's learned transitions reached the decoder: I-NEP after O is forbidden by IOB2 and
     # O -> B-X is learned, so the transition matrix is no longer all zero.
     weights = Tagger.load(model_dir).runner.transitions

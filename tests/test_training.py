@@ -523,6 +523,8 @@ def test_shipped_configs_are_valid():
     (["scratch.architecture=lstm"], "'scratch.architecture' must be one of transformer, bilstm-crf"),
     (["scratch.architecture=bilstm-crf", "model=scratch", "vocab_augmentation=100"], "does not apply"),
     (["scratch.architecture=bilstm-crf", "scratch.linear_member=true"], "needs scratch.architecture bilstm-crf with"),
+    (["scratch.gazetteers=[cldr]"], "scratch.gazetteers.*needs scratch.architecture bilstm-crf"),
+    (["scratch.architecture=bilstm-crf", "scratch.word_level=true", "scratch.gazetteers=[no/such.tsv]"], "neither .cldr. nor a file"),
     (["scratch.architecture=bilstm-crf", "scratch.ensemble_size=0"], "0 only with scratch.linear_member"),
     (["scratch.wide_buckets=1"], "'scratch.wide_buckets' must be at least 2"),
     (["strategy=progressive"], "needs 'stages'"),

@@ -14,7 +14,9 @@ back together from its pieces (``assemble_words``) and the LSTM and CRF read who
 rare word split into pieces still shows its whole spelling and its real suffix. With
 ``linear_member`` (word level) a classic feature CRF — weights on the hashed identities of the
 word and its neighbours within +-2, its affixes and form — is trained alongside the BiLSTMs and
-averaged in with them (``LinearCrf``).
+averaged in with them (``LinearCrf``). With a gazetteer (word level) every word also has a feature
+per name type: begins a listed name, inside one, or neither (``gazetteer_features``), matched on
+hashes of the words' spellings, the names held in buffers so that the model directory carries them.
 
 Characters and features of every piece are fixed tables (buffers) indexed by piece id: the
 model takes ``input_ids`` and ``attention_mask`` like any token classifier, so training,
@@ -48,6 +50,8 @@ NUM_FEATURES = 12
 _CHAR_BASE = 1 << 12  # character ids as digits of the affix hash
 _ROW_HASH = 0x9E3779B97F4A7C15 - (1 << 64)  # an odd 64-bit multiplier (as a signed int64)
 _HASH_BASE, _HASH_MODULUS = 4099, (1 << 31) - 1  # the word-identity hash
+MAX_GAZETTEER_WORDS = 4  # longer names are left out (and counted) when a model is built
+_GAZETTEER_KIND = 9  # feature kinds 0-8 are the affixes and length
 
 
 class BiLstmCrfConfig(PretrainedConfig):
@@ -59,10 +63,14 @@ class BiLstmCrfConfig(PretrainedConfig):
         feature_buckets: int = 1 << 17, feature_size: int = 50, hidden_size: int = 200, num_layers: int = 1,
         dropout: float = 0.5, word_dropout: float = 0.05, ensemble_size: int = 1, max_position_embeddings: int = 514,
         word_level: bool = False, max_word_chars: int = 32, linear_member: bool = False, wide_buckets: int = 1 << 18,
-        **kwargs,
+        gazetteer_types: Sequence[str] = (), gazetteer_size: int = 0, **kwargs,
     ):
         if linear_member and not word_level:
             raise ValueError("linear_member reads whole words: it needs word_level=True")
+        if gazetteer_types and not word_level:
+            raise ValueError("a gazetteer matches whole words: it needs word_level=True")
+        self.gazetteer_types = list(gazetteer_types)  # entity types of the gazetteer's names
+        self.gazetteer_size = gazetteer_size  # how many names (rows of the gazetteer tables)
         self.ensemble_size = ensemble_size
         self.linear_member = linear_member
         self.wide_buckets = wide_buckets
@@ -128,6 +136,7 @@ class Words:
     affixes: torch.Tensor
     identity: torch.Tensor
     lengths: torch.Tensor
+    gazetteer: torch.Tensor | None = None  # [batch, words, gazetteer types]: ``gazetteer_features``
 
     def to_pieces(self, values: torch.Tensor) -> torch.Tensor:
         """[batch, words, n] -> [batch, pieces, n]: every piece gets its word's values."""
@@ -200,6 +209,40 @@ def assemble_words(input_ids: torch.Tensor, attention_mask: torch.Tensor, piece_
                  starts.sum(dim=1))
 
 
+def name_hashes(identity: torch.Tensor, lengths: torch.Tensor, words: int) -> torch.Tensor:
+    """[batch, positions] hashes of the ``words``-word sequence starting at each position (-1
+    where it would run past the row's end), from the words' identity hashes."""
+    length = identity.shape[1]
+    positions = torch.arange(length, device=identity.device)
+    hashed = identity
+    for offset in range(1, words):
+        at = (positions + offset).clamp(max=length - 1)
+        hashed = (hashed * _HASH_BASE + identity[:, at] + offset) % _HASH_MODULUS
+    return torch.where(positions + words <= lengths.unsqueeze(1), hashed, -1)
+
+
+def gazetteer_features(words: Words, names: torch.Tensor, name_words: torch.Tensor, name_types: torch.Tensor,
+                       num_types: int, buckets: int) -> torch.Tensor:
+    """[batch, words, num_types] hashed features: for each gazetteer type, whether a word begins a
+    name of that type (B), is inside one (I), or neither (each type has its own three values).
+
+    ``names`` [G] are name hashes (``name_hashes`` of the name's own words), ``name_words`` [G]
+    their lengths in words, ``name_types`` [G] their type ids."""
+    batch, length = words.identity.shape
+    begins = torch.zeros(batch, length, num_types, dtype=torch.bool, device=names.device)
+    inside = torch.zeros_like(begins)
+    types = torch.nn.functional.one_hot(name_types, num_types)  # [G, types]
+    for n in range(1, MAX_GAZETTEER_WORDS + 1):
+        found = name_hashes(words.identity, words.lengths, n).unsqueeze(2) == torch.where(name_words == n, names, -2)
+        starts = (found.float() @ types.float()) > 0  # [batch, words, types]
+        begins = begins | starts
+        for offset in range(1, n):
+            inside[:, offset:] = inside[:, offset:] | starts[:, :-offset]
+    value = torch.where(begins, 1, torch.where(inside, 2, 0))
+    kinds = _GAZETTEER_KIND + torch.arange(num_types, device=names.device)
+    return (value * 16 + kinds) % (buckets - 1) + 1
+
+
 class WideFeatures(nn.Module):
     """Label scores read straight off sparse features, as a feature CRF does: the identity of the
     word and of its neighbours within +-2, its affixes, its first piece's features and a bias,
@@ -221,7 +264,8 @@ class WideFeatures(nn.Module):
             inside = (at >= 0) & (at < words.lengths.unsqueeze(1))
             neighbours.append(torch.where(inside, words.identity.gather(1, at.clamp(0, length - 1)), -1))
         always = torch.zeros_like(words.identity).unsqueeze(2)  # a feature every word has: the label bias
-        raw = torch.cat([torch.stack(neighbours, dim=2), words.affixes, first_features, always], dim=2)
+        extra = [] if words.gazetteer is None else [words.gazetteer]
+        raw = torch.cat([torch.stack(neighbours, dim=2), words.affixes, first_features, always, *extra], dim=2)
         slots = torch.arange(raw.shape[2], device=raw.device)
         ids = ((raw + 1) * 32 + slots) % (self.weight.shape[0] - 1) + 1
         return self.weight[ids].sum(dim=2)
@@ -291,7 +335,8 @@ class BiLstmCrf(nn.Module):
             hidden = torch.cat([embeddings, self._spell(pieces.chars), self.feature_embeddings(pieces.features).sum(2)], -1)
             return self._bidirectional(self.dropout(hidden), pieces.lengths)
         embeddings = words.membership @ embeddings / words.membership.sum(dim=2, keepdim=True).clamp(min=1)
-        features = self.feature_embeddings(torch.cat([pieces.first_features(), words.affixes], dim=2)).sum(dim=2)
+        extra = [] if words.gazetteer is None else [words.gazetteer]
+        features = self.feature_embeddings(torch.cat([pieces.first_features(), words.affixes, *extra], dim=2)).sum(dim=2)
         hidden = self._bidirectional(self.dropout(torch.cat([embeddings, self._spell(words.chars), features], -1)),
                                      words.lengths)
         return words.to_pieces(hidden)
@@ -354,6 +399,9 @@ class BiLstmCrfPreTrainedModel(PreTrainedModel):
         self.register_buffer("piece_features", torch.zeros(config.vocab_size, NUM_FEATURES, dtype=torch.long))
         if config.word_level:
             self.register_buffer("piece_starts_word", torch.zeros(config.vocab_size, dtype=torch.long))
+        if config.gazetteer_types:
+            for name in ("gazetteer_names", "gazetteer_words", "gazetteer_types"):
+                self.register_buffer(name, torch.zeros(config.gazetteer_size, dtype=torch.long))
         members = [BiLstmCrf(config) for _ in range(config.ensemble_size)]
         self.members = nn.ModuleList(members + ([LinearCrf(config)] if config.linear_member else []))
 
@@ -385,6 +433,10 @@ class BiLstmCrfPreTrainedModel(PreTrainedModel):
             # Training trims the word axis to the longest row; elsewhere it stays static for export.
             words = assemble_words(input_ids, attention_mask, self.piece_chars, self.piece_starts_word,
                                    self.config.max_word_chars, self.config.feature_buckets, trim=self.training)
+            if self.config.gazetteer_types:
+                words.gazetteer = gazetteer_features(words, self.gazetteer_names, self.gazetteer_words,
+                                                     self.gazetteer_types, len(self.config.gazetteer_types),
+                                                     self.config.feature_buckets)
         pieces = Pieces(self.piece_chars[input_ids], self.piece_features[input_ids], attention_mask.sum(dim=1), words)
         for _ in self.members:
             word_ids = input_ids
@@ -535,12 +587,43 @@ def starts_word_table(vocabulary: Sequence[str]) -> torch.Tensor:
     return torch.tensor(starts, dtype=torch.long)
 
 
+@torch.no_grad()
+def fill_gazetteer(model: BiLstmCrfPreTrainedModel, tokenizer, names: Sequence[tuple[Sequence[str], str]],
+                   transform=None) -> None:
+    """Write (words, type) names into the model's gazetteer tables, hashed as the model reads
+    them: through its own tokenizer and ``transform``, so a name matches exactly where its words do."""
+    from ilner.models.encoding import WordEncoder
+
+    types = model.config.gazetteer_types
+    if len(names) != model.config.gazetteer_size:
+        raise ValueError(f"the model has room for {model.config.gazetteer_size} names, not {len(names)}")
+    if any(not 0 < len(words) <= MAX_GAZETTEER_WORDS for words, _ in names):
+        raise ValueError(f"gazetteer names must have 1 to {MAX_GAZETTEER_WORDS} words")
+    if not names:
+        return
+    windows = WordEncoder(tokenizer, transform=transform).windows([words for words, _ in names])
+    input_ids = torch.full((len(windows), max(map(len, windows))), tokenizer.pad_token_id)
+    for row, window in enumerate(windows):
+        input_ids[row, :len(window)] = torch.tensor(window.input_ids)
+    words = assemble_words(input_ids, (input_ids != tokenizer.pad_token_id).long(), model.piece_chars,
+                           model.piece_starts_word, model.config.max_word_chars, model.config.feature_buckets,
+                           trim=False)
+    sizes = torch.tensor([len(w) for w, _ in names])
+    # Each name's hash is that of its own words from position 1 (after <s>), over as many words as it has.
+    hashes = torch.stack([name_hashes(words.identity, words.lengths, n)[:, 1] for n in range(1, MAX_GAZETTEER_WORDS + 1)])
+    model.gazetteer_names.copy_(hashes.gather(0, (sizes - 1).unsqueeze(0))[0])
+    model.gazetteer_words.copy_(sizes)
+    model.gazetteer_types.copy_(torch.tensor([types.index(t) for _, t in names]))
+
+
 def build_bilstm_crf_model(
     output_dir: str | Path, texts: Iterable[str], labels: Sequence[str] | None = None,
     spec: ScratchSpec = ScratchSpec(), seed: int = 0, masked_lm: bool = False,
+    gazetteer: Sequence[tuple[Sequence[str], str]] = (), transform=None,
 ) -> Path:
     """Build the tokenizer from ``texts`` and a random-init BiLSTM-CRF for ``labels`` (or, with
-    ``masked_lm``, for pre-training); save both."""
+    ``masked_lm``, for pre-training); save both. ``gazetteer`` (words, type) names are read
+    through ``transform``, as the text will be."""
     tokenizer = word_tokenizer(texts, spec.word_min_count, spec.vocab_size)
     vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
     chars, features, char_vocab_size = piece_tables(vocabulary, spec.max_piece_chars, spec.feature_buckets)
@@ -551,7 +634,7 @@ def build_bilstm_crf_model(
         hidden_size=spec.hidden_size, num_layers=spec.num_layers, dropout=spec.dropout,
         word_dropout=spec.word_dropout, ensemble_size=spec.ensemble_size, max_position_embeddings=spec.max_positions + 2,
         word_level=spec.word_level, max_word_chars=spec.max_word_chars, linear_member=spec.linear_member,
-        wide_buckets=spec.wide_buckets,
+        wide_buckets=spec.wide_buckets, gazetteer_types=sorted({t for _, t in gazetteer}), gazetteer_size=len(gazetteer),
         pad_token_id=tokenizer.pad_token_id, unk_token_id=tokenizer.unk_token_id,
         mask_token_id=tokenizer.mask_token_id,
     )
@@ -564,6 +647,7 @@ def build_bilstm_crf_model(
     model.piece_features.copy_(features)
     if spec.word_level:
         model.piece_starts_word.copy_(starts_word_table(vocabulary))
+    fill_gazetteer(model, tokenizer, gazetteer, transform)
     output_dir = Path(output_dir)
     model.save_pretrained(output_dir)
     tokenizer.save_pretrained(output_dir)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # XLM-R's ids 0..4
@@ -51,6 +51,7 @@ class ScratchSpec:
     max_word_chars: int = 32  # characters of a word the character CNN reads (first and last halves)
     linear_member: bool = False  # word_level: a feature CRF (words within +-2, affixes) joins the ensemble
     wide_buckets: int = 1 << 18  # its hashed feature weights
+    gazetteers: list[str] = field(default_factory=list)  # word_level: name lists read as a feature (ilner.data.gazetteers)
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int):

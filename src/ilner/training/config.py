@@ -252,6 +252,11 @@ def _validate(config: TrainConfig) -> None:
                          f"got {config.scratch.architecture!r}")
     if config.scratch.linear_member and not (config.scratch.architecture == "bilstm-crf" and config.scratch.word_level):
         raise IlnerError("config key 'scratch.linear_member' needs scratch.architecture bilstm-crf with scratch.word_level: true")
+    if config.scratch.gazetteers and not (config.scratch.architecture == "bilstm-crf" and config.scratch.word_level):
+        raise IlnerError("config key 'scratch.gazetteers' needs scratch.architecture bilstm-crf with scratch.word_level: true")
+    for source in config.scratch.gazetteers:
+        if source != "cldr" and not Path(source).is_file():
+            raise IlnerError(f"config key 'scratch.gazetteers': {source!r} is neither 'cldr' nor a file")
     if config.scratch.ensemble_size < (0 if config.scratch.linear_member else 1):
         raise IlnerError("config key 'scratch.ensemble_size' must be at least 1 (0 only with scratch.linear_member: "
                          "the feature CRF alone)")

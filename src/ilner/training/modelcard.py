@@ -49,6 +49,8 @@ def model_card(meta: dict) -> str:
                 note = f", {taggers} and a feature CRF averaged" if members else ", a feature CRF alone"
             elif members > 1:
                 note = f", {taggers} averaged"
+            if built.get("gazetteer_names"):
+                note += f", a gazetteer of {built['gazetteer_names']} names ({', '.join(built['gazetteer_types'])})"
         source += f" ({architecture}{note}, no pretrained weights)"
     if meta.get("init_from"):
         source += f", continued from `{meta['init_from']}`"

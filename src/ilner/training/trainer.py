@@ -21,6 +21,7 @@ import os
 import platform
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
@@ -192,15 +193,24 @@ def prepare_model(
         shutil.rmtree(scratch_dir, ignore_errors=True)
         transform = get_transform(config.script)
         # Only the words of scratch_text are used, so its tagset does not matter.
-        extra = [s.tokens for _, corpus in load_corpora(config.scratch_text, data_dir=config.data_dir,
-                                                         keep_unknown=True, progress=log) for s in corpus.sentences]
-        texts = (" ".join(model_input(w, transform) for w in words) for words in [*(s.tokens for s in train), *extra])
+        extra = [s for _, corpus in load_corpora(config.scratch_text, data_dir=config.data_dir,
+                                                  keep_unknown=True, progress=log) for s in corpus.sentences]
+        texts = (" ".join(model_input(w, transform) for w in s.tokens) for s in [*train, *extra])
         if spec.architecture == "bilstm-crf":
-            from ilner.models.bilstm_crf import build_bilstm_crf_model
+            from ilner.data.gazetteers import load_gazetteers
+            from ilner.models.bilstm_crf import MAX_GAZETTEER_WORDS, build_bilstm_crf_model
 
             log(f"building a {spec.num_layers}-layer BiLSTM-CRF ({spec.hidden_size} per direction) over training "
                 f"words seen {spec.word_min_count}+ times and {spec.vocab_size} sub-word pieces")
-            build_bilstm_crf_model(scratch_dir, texts, labels, spec=spec, seed=config.seed)
+            names = load_gazetteers(spec.gazetteers, {s.language for s in [*train, *extra] if s.language})
+            gazetteer = [name for name in names if len(name[0]) <= MAX_GAZETTEER_WORDS]
+            if spec.gazetteers:
+                types = Counter(t for _, t in gazetteer)
+                log(f"gazetteer ({', '.join(spec.gazetteers)}): {len(gazetteer)} names, "
+                    + ", ".join(f"{n} {t}" for t, n in sorted(types.items()))
+                    + f"; {len(names) - len(gazetteer)} of more than {MAX_GAZETTEER_WORDS} words left out")
+            build_bilstm_crf_model(scratch_dir, texts, labels, spec=spec, seed=config.seed, gazetteer=gazetteer,
+                                   transform=transform)
         else:
             log(f"building a {spec.num_layers}-layer, {spec.hidden_size}-wide encoder and a "
                 f"{spec.vocab_size}-piece tokenizer from the training text")
@@ -523,6 +533,8 @@ def _architecture(model_config) -> dict:
     found = {"model_type": model_config.model_type}
     if hasattr(model_config, "linear_member"):
         found.update(taggers=model_config.ensemble_size, feature_crf=model_config.linear_member)
+        if getattr(model_config, "gazetteer_size", 0):
+            found.update(gazetteer_names=model_config.gazetteer_size, gazetteer_types=model_config.gazetteer_types)
     return found
 
 
