@@ -9,7 +9,8 @@ kinds of source:
   Babel (``pip install 'ilner[gazetteer]'``). Offline: the data ships inside Babel.
 - a file path: one name per line, ``name<TAB>TYPE`` (``#`` starts a comment line).
 
-Names are split into words by ilner's tokenizer, as text is, so "हांगकांग (चीन)" is four words.
+Names are split into words by ilner's tokenizer, as text is: "हांगकांग, चीन" is three words,
+"पोर्ट-ऑफ़-स्पेन" one.
 """
 
 from __future__ import annotations
