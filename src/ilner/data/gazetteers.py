@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from ilner.data.files import read_text
 from ilner.errors import DataError, IlnerError
 from ilner.text.tokenize import tokenize
 
@@ -26,6 +27,9 @@ CLDR_LOCALES = {"hindi": "hi", "urdu": "ur", "odia": "or", "telugu": "te", "beng
                 "assamese": "as", "nepali": "ne"}
 
 Name = tuple[tuple[str, ...], str]  # (words, entity type)
+# CLDR territory codes that name no place: unknown region, organisations, pseudo-locales, and
+# Hong Kong and Macao, whose names carry a "SAR China" qualifier (their time-zone cities name them).
+_NOT_PLACES = {"ZZ", "UN", "EU", "EZ", "QO", "XA", "XB", "HK", "MO"}
 
 
 def _words(name: str) -> tuple[str, ...]:
@@ -42,7 +46,7 @@ def _variants(name: str) -> list[tuple[str, ...]]:
 def cldr_names(languages: Iterable[str]) -> list[Name]:
     """CLDR's territory and city names (NEL) and month and weekday names (NETI) for ``languages``
     (those CLDR has a locale for; others are skipped). Regions such as "World" or "Asia" (numeric
-    CLDR codes) are left out: they are no one place."""
+    CLDR codes), organisations and "unknown region" are left out: they are no one place."""
     try:
         from babel import Locale
     except ImportError:
@@ -52,8 +56,8 @@ def cldr_names(languages: Iterable[str]) -> list[Name]:
         if language not in CLDR_LOCALES:
             continue
         locale = Locale.parse(CLDR_LOCALES[language])
-        places = [name for code, name in locale.territories.items() if not code.isdigit()]
-        places += [zone["city"] for zone in locale.time_zones.values() if "city" in zone]
+        places = [name for code, name in locale.territories.items() if code not in _NOT_PLACES and not code.isdigit()]
+        places += [zone["city"] for tz, zone in locale.time_zones.items() if "city" in zone and tz != "Etc/Unknown"]
         # Only the "format" forms: Babel 2.18 resolves a "stand-alone" alias through the locale
         # loaded before, which gave Hindi Urdu's weekdays.
         times = [*locale.months["format"]["wide"].values(), *locale.days["format"]["wide"].values()]
@@ -65,15 +69,14 @@ def cldr_names(languages: Iterable[str]) -> list[Name]:
 def read_gazetteer(path: str | Path) -> list[Name]:
     """Names from a ``name<TAB>TYPE`` file; a malformed line is an error naming file and line."""
     names = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            line = line.rstrip("\n")
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            fields = line.split("\t")
-            if len(fields) != 2 or not fields[0].split() or not fields[1].strip():
-                raise DataError(str(path), f"expected 'name<TAB>TYPE', got {line!r}", number)
-            names.append((_words(fields[0]), fields[1].strip()))
+    text, _ = read_text(path)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 2 or not fields[0].split() or not fields[1].strip():
+            raise DataError(str(path), f"expected 'name<TAB>TYPE', got {line!r}", number)
+        names.append((_words(fields[0]), fields[1].strip()))
     return names
 
 

@@ -51,7 +51,7 @@ _CHAR_BASE = 1 << 12  # character ids as digits of the affix hash
 _ROW_HASH = 0x9E3779B97F4A7C15 - (1 << 64)  # an odd 64-bit multiplier (as a signed int64)
 _HASH_BASE, _HASH_MODULUS = 4099, (1 << 31) - 1  # the word-identity hash
 MAX_GAZETTEER_WORDS = 4  # longer names are left out (and counted) when a model is built
-_GAZETTEER_KIND = 9  # feature kinds 0-8 are the affixes and length
+_GAZETTEER_KIND = 9  # feature kinds 0-8 (mod 16) are the affixes and length
 
 
 class BiLstmCrfConfig(PretrainedConfig):
@@ -223,8 +223,8 @@ def name_hashes(identity: torch.Tensor, lengths: torch.Tensor, words: int) -> to
 
 def gazetteer_features(words: Words, names: torch.Tensor, name_words: torch.Tensor, name_types: torch.Tensor,
                        num_types: int, buckets: int) -> torch.Tensor:
-    """[batch, words, num_types] hashed features: for each gazetteer type, whether a word begins a
-    name of that type (B), is inside one (I), or neither (each type has its own three values).
+    """[batch, words, num_types] hashed features: for each gazetteer type, whether a word is inside
+    a name of that type (I), begins one (B), or neither (each type has its own three values).
 
     ``names`` [G] are name hashes (``name_hashes`` of the name's own words), ``name_words`` [G]
     their lengths in words, ``name_types`` [G] their type ids."""
@@ -238,9 +238,9 @@ def gazetteer_features(words: Words, names: torch.Tensor, name_words: torch.Tens
         begins = begins | starts
         for offset in range(1, n):
             inside[:, offset:] = inside[:, offset:] | starts[:, :-offset]
-    value = torch.where(begins, 1, torch.where(inside, 2, 0))
-    kinds = _GAZETTEER_KIND + torch.arange(num_types, device=names.device)
-    return (value * 16 + kinds) % (buckets - 1) + 1
+    value = torch.where(inside, 2, torch.where(begins, 1, 0))  # the longer name wins: गिनी inside इक्वेटोरियल गिनी
+    types = torch.arange(num_types, device=names.device)
+    return ((types * 3 + value) * 16 + _GAZETTEER_KIND) % (buckets - 1) + 1
 
 
 class WideFeatures(nn.Module):
@@ -616,6 +616,16 @@ def fill_gazetteer(model: BiLstmCrfPreTrainedModel, tokenizer, names: Sequence[t
     model.gazetteer_types.copy_(torch.tensor([types.index(t) for _, t in names]))
 
 
+def spelled_names(tokenizer, names: Sequence[tuple[Sequence[str], str]], transform=None) -> list:
+    """The names whose every character the tokenizer knows: a word with characters it has never
+    seen reads as <unk>, spelled without them, so such a name would match other words."""
+    from ilner.models.encoding import WordEncoder
+
+    pieces = WordEncoder(tokenizer, transform=transform).pieces([words for words, _ in names])
+    return [name for name, words in zip(names, pieces)
+            if all(tokenizer.unk_token_id not in word for word in words)]
+
+
 def build_bilstm_crf_model(
     output_dir: str | Path, texts: Iterable[str], labels: Sequence[str] | None = None,
     spec: ScratchSpec = ScratchSpec(), seed: int = 0, masked_lm: bool = False,
@@ -623,8 +633,10 @@ def build_bilstm_crf_model(
 ) -> Path:
     """Build the tokenizer from ``texts`` and a random-init BiLSTM-CRF for ``labels`` (or, with
     ``masked_lm``, for pre-training); save both. ``gazetteer`` (words, type) names are read
-    through ``transform``, as the text will be."""
+    through ``transform``, as the text will be; those with characters the tokenizer has never
+    seen are left out (``spelled_names``; the model config's ``gazetteer_size`` says how many stay)."""
     tokenizer = word_tokenizer(texts, spec.word_min_count, spec.vocab_size)
+    gazetteer = spelled_names(tokenizer, gazetteer, transform) if gazetteer else []
     vocabulary = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
     chars, features, char_vocab_size = piece_tables(vocabulary, spec.max_piece_chars, spec.feature_buckets)
     config = BiLstmCrfConfig(

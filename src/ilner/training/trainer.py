@@ -204,13 +204,15 @@ def prepare_model(
                 f"words seen {spec.word_min_count}+ times and {spec.vocab_size} sub-word pieces")
             names = load_gazetteers(spec.gazetteers, {s.language for s in [*train, *extra] if s.language})
             gazetteer = [name for name in names if len(name[0]) <= MAX_GAZETTEER_WORDS]
-            if spec.gazetteers:
-                types = Counter(t for _, t in gazetteer)
-                log(f"gazetteer ({', '.join(spec.gazetteers)}): {len(gazetteer)} names, "
-                    + ", ".join(f"{n} {t}" for t, n in sorted(types.items()))
-                    + f"; {len(names) - len(gazetteer)} of more than {MAX_GAZETTEER_WORDS} words left out")
             build_bilstm_crf_model(scratch_dir, texts, labels, spec=spec, seed=config.seed, gazetteer=gazetteer,
                                    transform=transform)
+            if spec.gazetteers:
+                kept = json.loads((scratch_dir / "config.json").read_text(encoding="utf-8"))["gazetteer_size"]
+                types = Counter(t for _, t in names)
+                log(f"gazetteer ({', '.join(spec.gazetteers)}): {len(names)} names ("
+                    + ", ".join(f"{n} {t}" for t, n in sorted(types.items())) + f"), {kept} kept; left out: "
+                    + f"{len(names) - len(gazetteer)} of more than {MAX_GAZETTEER_WORDS} words, "
+                    + f"{len(gazetteer) - kept} with characters the training text never shows")
         else:
             log(f"building a {spec.num_layers}-layer, {spec.hidden_size}-wide encoder and a "
                 f"{spec.vocab_size}-piece tokenizer from the training text")
