@@ -13,7 +13,7 @@ from training_helpers import slice_file, tiny_config
 
 from ilner.data import load_corpora, load_tagset
 from ilner.evaluation import evaluate_sentences
-from ilner.inference.decoding import iob2_constraints, viterbi
+from ilner.inference.decoding import label_constraints, viterbi
 from ilner.inference.tagger import Tagger
 from ilner.models.bilstm_crf import (
     BiLstmCrfConfig, BiLstmCrfForTokenClassification, LinearChainCrf, assemble_words, piece_tables, starts_word_table,
@@ -69,7 +69,7 @@ def test_crf_likelihood_prefers_the_sequence_with_the_highest_score():
 def test_viterbi_with_transitions_is_the_best_valid_path_by_brute_force():
     labels = ["O", "B-NEP", "I-NEP", "B-NEL", "I-NEL"]
     rng = np.random.default_rng(0)
-    allowed, start_ok = iob2_constraints(tuple(labels))
+    allowed, start_ok, _ = label_constraints(tuple(labels))
     for _ in range(20):
         scores = rng.normal(size=(4, 5))
         transitions = (rng.normal(size=5), rng.normal(size=(5, 5)), rng.normal(size=5))
@@ -323,3 +323,38 @@ def test_crf_preset_is_a_feature_crf_that_learns_and_exports(tmp_path):
     export_onnx(config.output_dir)
     onnx_tags = [t.tags for t in Tagger.load(config.output_dir, backend="onnx").tag_tokens(words)]
     assert onnx_tags == [t.tags for t in tagger.tag_tokens(words)]
+
+
+def test_bioes_model_learns_entity_ends_and_tags_in_iob2(tmp_path):
+    """`tag_scheme: bioes`: the model learns O/B/I/E/S labels; everything downstream sees IOB2."""
+    from conftest import MIRROR
+
+    from ilner.data.schemes import iob2_to_bioes
+
+    if MIRROR is None:
+        pytest.skip("dataset mirror not found")
+    train = slice_file(MIRROR, "il-ner/Hindi/Hindi-train.txt", tmp_path / "Hindi-train.txt", 600)
+    dev = slice_file(MIRROR, "il-ner/Hindi/Hindi-dev.txt", tmp_path / "Hindi-dev.txt", 200)
+    config = tiny_config(tmp_path, *BILSTM, f"train=[{train}]", f"dev=[{dev}]", f"test=[{dev}]", "epochs=4",
+                         "tag_scheme=bioes")
+    result = run_training(config, log=lambda m: None)
+    labels = list(load_tagset("il-ner").labels_for("bioes"))
+    assert len(labels) == 25 and {"E-NEP", "S-NEP"} <= set(labels)
+    assert json.loads((Path(config.output_dir) / "config.json").read_text())["id2label"]["4"] == labels[4]
+    assert result.dev["all"]["strict"].micro.f1 > 0.25  # 600 sentences, 4 epochs: well above chance
+    assert "(25 BIOES labels, which ilner turns into IOB2 tags)" in (Path(config.output_dir) / "README.md").read_text()
+
+    tagger = Tagger.load(config.output_dir)
+    gold = [s for _, c in load_corpora([dev]) for s in c]
+    tagged = tagger.tag_tokens([s.tokens for s in gold])
+    tags = [t.tags for t in tagged]
+    assert {tag[0] for sentence in tags for tag in sentence} <= {"O", "B", "I"}
+    # Entities of one word and of several were found, so S-X and E-X were both decoded.
+    found = [iob2_to_bioes(sentence) for sentence in tags]
+    assert any(tag.startswith("S-") for s in found for tag in s) and any(tag.startswith("E-") for s in found for tag in s)
+    predicted = [replace(s, tags=tuple(t)) for s, t in zip(gold, tags)]
+    assert evaluate_sentences(gold, predicted).micro.f1 == pytest.approx(result.test["all"]["strict"].micro.f1)
+    # The learnt transitions say that an entity goes on after B-X, and stops after E-X.
+    start, between, end = tagger.runner.transitions
+    b, i, e = labels.index("B-NEP"), labels.index("I-NEP"), labels.index("E-NEP")
+    assert between[b, e] > between[b, labels.index("O")] and between[e, 0] > between[e, i]

@@ -3,6 +3,7 @@ import itertools
 import numpy as np
 import pytest
 
+from ilner.data.schemes import iob2_to_bioes, to_iob2_prefix
 from ilner.inference.decoding import decode, viterbi
 
 LABELS = ["O", "B-NEP", "I-NEP", "B-NEL", "I-NEL"]
@@ -51,3 +52,33 @@ def test_o_penalty_trades_precision_for_recall():
     assert decode(confident, LABELS, o_penalty=-2.0) == ["O"]  # a negative penalty favours O
     with pytest.raises(ValueError, match="needs an 'O' label"):
         decode(confident[:, 1:], LABELS[1:], o_penalty=0.5)
+
+
+BIOES = ["O", "B-NEP", "I-NEP", "E-NEP", "S-NEP", "B-NEL", "I-NEL", "E-NEL", "S-NEL"]
+
+
+def test_bioes_viterbi_is_the_best_valid_sequence_and_comes_out_as_iob2():
+    # The valid BIOES sequences, built independently of the decoder: every well-formed IOB2
+    # sequence, written in BIOES.
+    iob2 = [seq for seq in itertools.product(LABELS, repeat=4) if _valid(seq)]
+    valid = {tuple(BIOES.index(t) for t in iob2_to_bioes(seq)) for seq in iob2}
+    rng = np.random.default_rng(1)
+    for _ in range(30):
+        scores = np.log(rng.dirichlet(np.ones(len(BIOES)), size=4))
+        transitions = (rng.normal(size=9), rng.normal(size=(9, 9)), rng.normal(size=9))
+
+        def total(seq):
+            return (transitions[0][seq[0]] + transitions[2][seq[-1]] + sum(scores[t, i] for t, i in enumerate(seq))
+                    + sum(transitions[1][a, b] for a, b in zip(seq, seq[1:])))
+
+        best = max(valid, key=total)
+        assert viterbi(scores, BIOES, transitions) == list(best)
+        assert decode(scores, BIOES, transitions=transitions) == [to_iob2_prefix(BIOES[i]) for i in best]
+
+
+def test_bioes_decoding_never_leaves_an_entity_open():
+    # B-NEP is the best label of the last word, but an entity must end on E-X or S-X.
+    scores = np.log(np.array([[0.9] + [0.0125] * 8, [0.01, 0.9] + [0.09 / 7] * 7]))
+    assert decode(scores, BIOES, "argmax") == ["O", "B-NEP"]
+    assert decode(scores, BIOES) == ["O", "B-NEP"]  # S-NEP, as IOB2
+    assert viterbi(scores, BIOES) == [0, BIOES.index("S-NEP")]

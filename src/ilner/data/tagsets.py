@@ -30,7 +30,13 @@ class Tagset:
 
     @property
     def labels(self) -> tuple[str, ...]:
-        return ("O",) + tuple(f"{prefix}-{t}" for t in self.types for prefix in ("B", "I"))
+        return self.labels_for("iob2")
+
+    def labels_for(self, scheme: str) -> tuple[str, ...]:
+        """The label list of a model that learns ``scheme`` (``iob2``, or ``bioes``: entity ends
+        and one-word entities get labels of their own)."""
+        prefixes = {"iob2": ("B", "I"), "bioes": ("B", "I", "E", "S")}[scheme]
+        return ("O",) + tuple(f"{prefix}-{t}" for t in self.types for prefix in prefixes)
 
     def __contains__(self, entity_type: object) -> bool:
         return entity_type in self.types

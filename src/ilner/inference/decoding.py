@@ -1,9 +1,10 @@
-"""Turning per-word label scores into tags: argmax, or Viterbi restricted to valid IOB2.
+"""Turning per-word label scores into tags: argmax, or Viterbi restricted to valid sequences.
 
 A token classifier scores each word on its own, so argmax can output ``O I-NEP``, which strict
-evaluation discards. Viterbi over log-probabilities with the IOB2 transitions (``I-X`` only after
-``B-X`` or ``I-X``, never first) returns the best *valid* sequence at negligible cost. A model
-with a CRF layer adds its learned transition scores (start, previous x next, end).
+evaluation discards. Viterbi over log-probabilities with the scheme's transitions (IOB2: ``I-X``
+only after ``B-X`` or ``I-X``, never first; BIOES also ends every entity on ``E-X`` or ``S-X``)
+returns the best *valid* sequence at negligible cost. A model with a CRF layer adds its learned
+transition scores (start, previous x next, end). Tags come out in IOB2 whatever the model learnt.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ilner.data.schemes import split_tag
+from ilner.data.schemes import split_tag, to_iob2_prefix
 
 DECODERS = ("viterbi", "argmax")
 
@@ -21,26 +22,30 @@ Transitions = tuple[np.ndarray, np.ndarray, np.ndarray]  # start[label], score[p
 
 
 @lru_cache(maxsize=32)
-def iob2_constraints(labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(allowed[prev, next], allowed_start[label]) as boolean arrays for IOB2 labels."""
+def label_constraints(labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(allowed[prev, next], allowed_start[label], allowed_end[label]) for IOB2 or BIOES labels."""
     n = len(labels)
     parts = [split_tag(label) for label in labels]
+    bioes = any(prefix in ("E", "S") for prefix, _ in parts)
+    inside = ("B", "I")  # prefixes an entity continues from
     allowed = np.ones((n, n), dtype=bool)
-    start = np.ones(n, dtype=bool)
+    start = np.array([prefix not in ("I", "E") for prefix, _ in parts])
+    end = np.array([not (bioes and prefix in inside) for prefix, _ in parts])
     for j, (prefix, entity_type) in enumerate(parts):
-        if prefix == "I":
-            start[j] = False
-            for i, (prev_prefix, prev_type) in enumerate(parts):
-                allowed[i, j] = prev_prefix in ("B", "I") and prev_type == entity_type
-    return allowed, start
+        for i, (prev_prefix, prev_type) in enumerate(parts):
+            if prefix in ("I", "E"):
+                allowed[i, j] = prev_prefix in inside and prev_type == entity_type
+            elif bioes:  # O, B-X and S-X only once the previous entity has ended
+                allowed[i, j] = prev_prefix not in inside
+    return allowed, start, end
 
 
 def viterbi(log_probs: np.ndarray, labels: Sequence[str], transitions: Transitions | None = None) -> list[int]:
-    """Best label ids for (words x labels) scores under IOB2 constraints (plus CRF transitions)."""
+    """Best label ids for (words x labels) scores under the scheme's constraints (plus CRF transitions)."""
     n_words = log_probs.shape[0]
     if n_words == 0:
         return []
-    allowed, start = iob2_constraints(tuple(labels))
+    allowed, start, end = label_constraints(tuple(labels))
     first, between, last = transitions if transitions is not None else (0.0, 0.0, 0.0)
     penalty = np.where(allowed, between, -np.inf)
     score = np.where(start, log_probs[0] + first, -np.inf)
@@ -49,7 +54,7 @@ def viterbi(log_probs: np.ndarray, labels: Sequence[str], transitions: Transitio
         candidates = score[:, None] + penalty  # prev x next
         back[t] = candidates.argmax(axis=0)
         score = candidates.max(axis=0) + log_probs[t]
-    score = score + last
+    score = np.where(end, score + last, -np.inf)
     path = [int(score.argmax())]
     for t in range(n_words - 1, 0, -1):
         path.append(int(back[t, path[-1]]))
@@ -59,9 +64,9 @@ def viterbi(log_probs: np.ndarray, labels: Sequence[str], transitions: Transitio
 O_PENALTIES = tuple(k / 4 for k in range(9))  # 0, 0.25, ..., 2: what tune_o_penalty tries
 
 
-def decode(log_probs: np.ndarray, labels: Sequence[str], method: str = "viterbi",
-           transitions: Transitions | None = None, o_penalty: float = 0.0) -> list[str]:
-    """Tags for one sentence (``argmax`` reads each word alone and ignores ``transitions``);
+def decode_ids(log_probs: np.ndarray, labels: Sequence[str], method: str = "viterbi",
+               transitions: Transitions | None = None, o_penalty: float = 0.0) -> list[int]:
+    """Label ids for one sentence (``argmax`` reads each word alone and ignores ``transitions``);
     ``o_penalty`` is taken off the ``O`` score of every word first."""
     if o_penalty:
         if "O" not in labels:
@@ -69,9 +74,13 @@ def decode(log_probs: np.ndarray, labels: Sequence[str], method: str = "viterbi"
         log_probs = log_probs.copy()
         log_probs[:, list(labels).index("O")] -= o_penalty
     if method == "argmax":
-        ids = log_probs.argmax(axis=-1).tolist()
-    elif method == "viterbi":
-        ids = viterbi(log_probs, labels, transitions)
-    else:
-        raise ValueError(f"decoding must be one of {', '.join(DECODERS)}, not {method!r}")
-    return [labels[i] for i in ids]
+        return log_probs.argmax(axis=-1).tolist()
+    if method == "viterbi":
+        return viterbi(log_probs, labels, transitions)
+    raise ValueError(f"decoding must be one of {', '.join(DECODERS)}, not {method!r}")
+
+
+def decode(log_probs: np.ndarray, labels: Sequence[str], method: str = "viterbi",
+           transitions: Transitions | None = None, o_penalty: float = 0.0) -> list[str]:
+    """IOB2 tags for one sentence (see ``decode_ids``)."""
+    return [to_iob2_prefix(labels[i]) for i in decode_ids(log_probs, labels, method, transitions, o_penalty)]

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ilner.data.schemes import chunks, split_tag
+from ilner.data.schemes import chunks, split_tag, to_iob2_prefix
 from ilner.errors import IlnerError
-from ilner.inference.decoding import decode
+from ilner.inference.decoding import decode_ids
 from ilner.inference.scores import Runner, TorchRunner, word_log_probs
 from ilner.models.encoding import WordEncoder
 from ilner.text.tokenize import Token, split_sentences, tokenize
@@ -102,9 +102,10 @@ class Tagger:
         meta = meta or {}
         self.runner = runner
         self.labels = list(labels)
-        bad = [label for label in self.labels if split_tag(label)[0] not in ("O", "B", "I")]
+        bad = [label for label in self.labels if split_tag(label)[0] not in ("O", "B", "I", "E", "S")]
         if bad:
-            raise IlnerError(f"the model's labels are not IOB2 (e.g. {bad[0]!r}); ilner needs O, B-X and I-X labels")
+            raise IlnerError(f"the model's labels are neither IOB2 nor BIOES (e.g. {bad[0]!r}); ilner needs "
+                             "O, B-X and I-X labels (and E-X, S-X for BIOES)")
         self.meta = meta
         self.script = meta.get("script", "native")
         self.decoding = decoding or meta.get("decoding", "viterbi")
@@ -190,10 +191,9 @@ class Tagger:
     def _score(self, sentences: list[list[str]]) -> list[tuple[list[str], np.ndarray]]:
         """Tags and the probability of each chosen tag, per sentence."""
         out = []
-        label_ids = {label: i for i, label in enumerate(self.labels)}
         transitions = getattr(self.runner, "transitions", None)
         for log_probs in word_log_probs(self.runner, self.encoder, sentences, self.batch_size, self.pooling):
-            tags = decode(log_probs, self.labels, self.decoding, transitions, self.o_penalty)
-            chosen = np.exp(log_probs[np.arange(len(tags)), [label_ids[t] for t in tags]]) if tags else np.zeros(0)
-            out.append((tags, chosen))
+            ids = decode_ids(log_probs, self.labels, self.decoding, transitions, self.o_penalty)
+            chosen = np.exp(log_probs[np.arange(len(ids)), ids]) if ids else np.zeros(0)
+            out.append(([to_iob2_prefix(self.labels[i]) for i in ids], chosen))
         return out

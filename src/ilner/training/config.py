@@ -65,6 +65,9 @@ class TrainConfig:
     # other languages are not all <unk>; progressive and cross-lingual runs default to all their data.
     scratch_text: list[str] = field(default_factory=list)
     tagset: str = "il-ner"
+    # Labels the model learns: iob2, or bioes (entity ends and one-word entities get labels of
+    # their own, so a CRF learns where entities stop). Tags come out in IOB2 either way.
+    tag_scheme: str = "iob2"
     init_mapping: str | None = None  # tagset mapping from the checkpoint's labels (NER-model init)
     data_mapping: str | None = None  # tagset mapping applied to all data when read
     # Data: dataset addresses or files. "{language}" is filled in per language (cross-lingual).
@@ -227,7 +230,7 @@ def _validate(config: TrainConfig) -> None:
 
     choices = {
         "strategy": STRATEGIES, "script": SCRIPT_TRANSFORMS, "decoding": DECODERS,
-        "mixed_precision": ("auto", "no", "bf16", "fp16"),
+        "tag_scheme": ("iob2", "bioes"), "mixed_precision": ("auto", "no", "bf16", "fp16"),
     }
     for key, allowed in choices.items():
         if getattr(config, key) not in allowed:

@@ -67,8 +67,9 @@ def model_card(meta: dict) -> str:
         f"Trained with ilner {meta['ilner_version']} from {source} on "
         f"{', '.join(f'`{t}`' for t in config['train'])}"
         + (f" (only its {config['only_language']} sentences)" if config.get("only_language") else "")
-        + f"; tagset `{meta['tagset']}` ({len(meta['labels'])} labels), "
-        f"script `{meta['script']}`, {config['epochs']} epochs at lr {config['learning_rate']}"
+        + f"; tagset `{meta['tagset']}` ({len(meta['labels'])} "
+        + ("BIOES labels, which ilner turns into IOB2 tags), " if config.get("tag_scheme") == "bioes" else "labels), ")
+        + f"script `{meta['script']}`, {config['epochs']} epochs at lr {config['learning_rate']}"
         + (f", best dev epoch {meta['best_epoch']}" if meta.get("best_epoch") else ", last epoch kept (no dev data)")
         + f", {meta['train_seconds']} s of training."
         + (f" Decoding takes {meta['o_penalty']:g} off every word's O score"

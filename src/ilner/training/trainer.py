@@ -31,6 +31,7 @@ import numpy as np
 
 from ilner import __version__
 from ilner.data.corpus import Sentence
+from ilner.data.schemes import iob2_to_bioes
 from ilner.data.sources import load_corpora
 from ilner.data.tagsets import load_mapping, load_tagset
 from ilner.errors import IlnerError
@@ -353,7 +354,7 @@ def run_training(
 
     # 1. Data.
     tagset = load_tagset(config.tagset)
-    labels = list(tagset.labels)
+    labels = list(tagset.labels_for(config.tag_scheme))
     label_ids = {label: i for i, label in enumerate(labels)}
     train = read_split(config, config.train, log, config.max_train_sentences)
     dev = read_split(config, config.dev, log) if config.dev else []
@@ -378,13 +379,14 @@ def run_training(
         model, tokenizer, head, added = load_prepared(checkpoints.init, labels)
     encoder = WordEncoder(tokenizer, config.max_length, config.window_overlap, get_transform(config.script))
     windows = encoder.windows([s.tokens for s in train])
-    unknown = {t for s in train for t in s.tags if t not in label_ids}
+    unknown = {t for s in train for t in s.tags if t not in tagset.labels}
     if unknown:
         raise IlnerError(
             f"the training data has labels outside tagset {tagset.name}: {', '.join(sorted(unknown))} "
             "(kept by keep_unknown); drop keep_unknown, or train with a tagset that has these types"
         )
-    targets = [window_labels(w, [label_ids[t] for t in train[w.sentence].tags]) for w in windows]
+    learnt = iob2_to_bioes if config.tag_scheme == "bioes" else list
+    targets = [window_labels(w, [label_ids[t] for t in learnt(train[w.sentence].tags)]) for w in windows]
     window_languages = [train[w.sentence].language or "unknown" for w in windows]
     long_sentences = len(windows) - len(train)
     log(f"{len(train)} training sentences -> {len(windows)} windows"
