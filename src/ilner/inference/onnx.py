@@ -74,8 +74,12 @@ def _export_into(model, staging: Path, int8: bool) -> None:
         from onnxruntime.quantization import QuantType, quantize_dynamic
         from onnxruntime.quantization.shape_inference import quant_pre_process
 
-        quant_pre_process(str(staging / "model.onnx"), str(staging / "prepared.onnx"))
-        quantize_dynamic(str(staging / "prepared.onnx"), str(staging / "model_int8.onnx"), weight_type=QuantType.QInt8,
+        source = staging / "prepared.onnx"
+        try:
+            quant_pre_process(str(staging / "model.onnx"), str(source))
+        except TypeError:  # ORT's shape inference cannot follow a BiLSTM-CRF's graph; the step is optional
+            source = staging / "model.onnx"
+        quantize_dynamic(str(source), str(staging / "model_int8.onnx"), weight_type=QuantType.QInt8,
                          use_external_data_format=model.num_parameters() * 4 > 1.8e9)
         for leftover in staging.glob("prepared.onnx*"):
             leftover.unlink()
