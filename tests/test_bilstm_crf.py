@@ -337,6 +337,8 @@ def test_bioes_model_learns_entity_ends_and_tags_in_iob2(tmp_path):
     from conftest import MIRROR
 
     from ilner.data.schemes import iob2_to_bioes
+    from ilner.errors import IlnerError
+    from ilner.models.loading import load_token_classifier
 
     if MIRROR is None:
         pytest.skip("dataset mirror not found")
@@ -365,3 +367,6 @@ def test_bioes_model_learns_entity_ends_and_tags_in_iob2(tmp_path):
     start, between, end = tagger.runner.transitions
     b, i, e = labels.index("B-NEP"), labels.index("I-NEP"), labels.index("E-NEP")
     assert between[b, e] > between[b, labels.index("O")] and between[e, 0] > between[e, i]
+    # Continuing it with IOB2 labels would reuse a head that means something else: refused, with the fix.
+    with pytest.raises(IlnerError, match="set tag_scheme=bioes to continue it"):
+        load_token_classifier(config.output_dir, load_tagset("il-ner").labels)
