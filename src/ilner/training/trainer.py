@@ -379,7 +379,8 @@ def run_training(
         model, tokenizer, head, added = load_prepared(checkpoints.init, labels)
     encoder = WordEncoder(tokenizer, config.max_length, config.window_overlap, get_transform(config.script))
     windows = encoder.windows([s.tokens for s in train])
-    unknown = {t for s in train for t in s.tags if t not in tagset.labels}
+    known = set(tagset.labels)  # the data's IOB2 tags, whichever scheme the model learns
+    unknown = {t for s in train for t in s.tags if t not in known}
     if unknown:
         raise IlnerError(
             f"the training data has labels outside tagset {tagset.name}: {', '.join(sorted(unknown))} "
