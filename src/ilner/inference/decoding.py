@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ilner.data.schemes import split_tag, to_iob2_prefix
+from ilner.data.schemes import detect_scheme, split_tag, to_iob2_prefix
 
 DECODERS = ("viterbi", "argmax")
 
@@ -26,7 +26,7 @@ def label_constraints(labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, 
     """(allowed[prev, next], allowed_start[label], allowed_end[label]) for IOB2 or BIOES labels."""
     n = len(labels)
     parts = [split_tag(label) for label in labels]
-    bioes = any(prefix in ("E", "S") for prefix, _ in parts)
+    bioes = detect_scheme(labels) == "bioes"
     inside = ("B", "I")  # prefixes an entity continues from
     allowed = np.ones((n, n), dtype=bool)
     start = np.array([prefix not in ("I", "E") for prefix, _ in parts])

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from dataclasses import dataclass, field
 
-from ilner.data.schemes import split_tag
+from ilner.data.schemes import detect_scheme, split_tag
 from ilner.data.tagsets import TagMapping
 from ilner.errors import IlnerError
 
@@ -110,12 +110,13 @@ def load_token_classifier(
         model = AutoModelForTokenClassification.from_pretrained(name_or_path)
         return model, tokenizer, HeadInit(old, {label: [label] for label in labels}, [], "same")
     if old is not None and mapping is None and sorted(old) != sorted(labels):
-        scheme = "bioes" if any(split_tag(label)[0] in ("E", "S") for label in old) else "iob2"
-        same_types = {split_tag(label)[1] for label in old} == {split_tag(label)[1] for label in labels}
+        scheme = detect_scheme(old)
+        other_scheme_only = scheme in ("iob2", "bioes") and (
+            {split_tag(label)[1] for label in old} == {split_tag(label)[1] for label in labels})
         raise IlnerError(
             f"{name_or_path} was trained for the labels {', '.join(old)}, but this run learns "
             f"{', '.join(labels)}. "
-            + (f"It learnt {scheme.upper()} labels: set tag_scheme={scheme} to continue it." if same_types else
+            + (f"It learnt {scheme.upper()} labels: set tag_scheme={scheme} to continue it." if other_scheme_only else
                "Set init_mapping to a tagset mapping (e.g. hiner-original_to_il-ner) to carry matching "
                "classifier rows over, or train from a plain encoder.")
         )
