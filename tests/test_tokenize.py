@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ilner.text.normalize import normalize_word
-from ilner.text.tokenize import detokenize, split_sentences, tokenize
+from ilner.text.tokenize import detokenize, split_sentences, tokenize, _PROTECTED
 
 
 def words(text):
@@ -21,6 +21,9 @@ def test_urdu_right_to_left_punctuation_and_digits():
     assert words("وزیراعظم نے کراچی، لاہور میں ۱۲۳ لوگوں سے خطاب کیا۔ کیا؟") == [
         "وزیراعظم", "نے", "کراچی", "،", "لاہور", "میں", "۱۲۳", "لوگوں", "سے", "خطاب", "کیا", "۔", "کیا", "؟"]
     assert words("سرمایہ_کاروں کا") == ["سرمایہ_کاروں", "کا"]
+    # Arabic decimal and thousands separators and percent sign stay inside the number.
+    assert words("قیمت ۳٫۵ لاکھ، ۱٬۲۵٬۰۰۰ اور ۱۰۰٪ ہے۔") == [
+        "قیمت", "۳٫۵", "لاکھ", "،", "۱٬۲۵٬۰۰۰", "اور", "۱۰۰٪", "ہے", "۔"]
 
 
 def test_odia_and_telugu():
@@ -69,7 +72,7 @@ def test_normalisation_for_the_model():
 
 CHARS = st.sampled_from(
     list("अआकखगक्षत्रज्ञािीुूेैोौंःँ़्") + list("ଓଡ଼ିଶାୱ୍") + list("తెలంగాణై్ౖ") + list("اردوکیہےۓ،؛؟۔")
-    + list("0123456789०१२३۱۲۳") + list(".,;:!?()[]\"'‘’“”-_/@%|।॥") + ["\u200c", "\u200d", "😀", "👍🏽", "🇮🇳"]
+    + list("0123456789०१२३۱۲۳") + list(".,;:!?()[]\"'‘’“”-_/@%|।॥٫٬٪") + ["\u200c", "\u200d", "😀", "👍🏽", "🇮🇳"]
     + list("abcXYZ") + [" ", "  ", "\t", "\n", "\u00a0"]
 )
 
@@ -90,3 +93,22 @@ def test_tokens_cover_the_text_in_order_without_splitting_graphemes(text):
     assert text[position:].strip() == ""
     spans = split_sentences(tokens)
     assert [i for a, b in spans for i in range(a, b)] == list(range(len(tokens)))
+
+
+_UNGUARDED = regex.compile(
+    _PROTECTED.pattern.replace(r"(?<![\w.+-])", "").replace(r"(?<![\w-])", "").replace(r"(?<!\d)", ""), regex.VERBOSE
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CHARS, max_size=40).map("".join))
+def test_run_start_guards_change_no_protected_span(text):
+    spans = [m.span() for m in _PROTECTED.finditer(text)]
+    assert _UNGUARDED.pattern != _PROTECTED.pattern
+    assert spans == [m.span() for m in _UNGUARDED.finditer(text)]
+
+
+def test_a_long_run_without_spaces_is_one_token():
+    # Without the guards this took minutes (each start position rescanned the run).
+    for run in ("क" * 100_000, "7" * 100_000, "ab" * 50_000):
+        assert [t.text for t in tokenize(f"({run})")] == ["(", run, ")"]

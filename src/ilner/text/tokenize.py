@@ -6,7 +6,7 @@ Rules, in the spirit of IL-NER's own tokenization:
   matras, virama, nukta, ZWJ/ZWNJ; an emoji sequence), which Python's ``\\w`` would do;
 - punctuation is split from words (``,`` ``।`` ``॥`` ``،`` ``؛`` ``؟`` ``۔`` quotes, brackets...),
   a run of one repeated punctuation mark (``''``, ``((``, ``...``) staying one token;
-- kept whole: numbers in any digit script (``1,25,000``, ``3.5``, ``१२३``, ``۱۲۳``), dates and
+- kept whole: numbers in any digit script (``1,25,000``, ``3.5``, ``१२३``, ``۱۲۳``, ``۳٫۵``), dates and
   fractions (``12/03/2024``, ``2/3``), e-mail addresses, URLs, hyphenated and underscore-joined
   words (``ई-कॉमर्स``, Urdu ``سرمایہ_کاروں``), and initials or abbreviations with their full
   stop (``सी.``, ``डॉ.``, ``Dr.``).
@@ -22,15 +22,18 @@ from typing import NamedTuple
 
 import regex
 
-# Longest matches first; \d is any Unicode decimal digit (Devanagari, Arabic-Indic, ...).
+# Longest matches first; \d is any Unicode decimal digit (Devanagari, Arabic-Indic, ...). The
+# look-behinds let only the first character of a run start an unbounded match: a match found
+# from inside the run would also be found from its start, and without them a long run of letters
+# or digits costs time quadratic in its length.
 _PROTECTED = regex.compile(
     r"""
       (?:https?://|www\.)[^\s<>"'“”‘’]+[^\s<>"'“”‘’.,;:!?।॥،؛؟۔)\]}]   # URL (no trailing punctuation)
-    | [\w.+-]+@[\w-]+(?:\.[\w-]+)+                                      # e-mail
-    | [\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|in|co|कॉम)\b             # bare domain
-    | \d+(?:[.,:/+-]\d+)+%?                                              # 1,25,000  3.5  12/03/2024  5+3
+    | (?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+                         # e-mail
+    | (?<![\w-])[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|in|co|कॉम)\b  # bare domain
+    | (?<!\d)\d+(?:[.,:/+\-٫٬]\d+)+[%٪]?                                # 1,25,000  3.5  12/03/2024  5+3  ۳٫۵
     | (?<=^|\n|[।॥۔؟?!]\s+)\d{1,3}[.۔](?=\s)                              # list number "1." "۱۔"
-    | \d+%                                                              # 100%
+    | (?<!\d)\d+[%٪]                                                    # 100%  ۱۰۰٪
     | [\p{L}\p{M}\u200c\u200d]{1,4}(?:\.[\p{L}\p{M}\u200c\u200d]{1,4})+\.(?=[\s,;:)\]’”'"]|$)  # U.S.A. डी.के.
     | [\p{L}\p{M}\u200c\u200d]{1,2}(?:\.[\p{L}\p{M}\u200c\u200d]{1,2})+(?=[\s,;:)\]’”'"]|$)    # ଟି.ଟି (not आया.फिर)
     """,
