@@ -68,6 +68,11 @@ def test_detokenize_attaches_punctuation():
 def test_normalisation_for_the_model():
     assert normalize_word("\u0915\u093c") == normalize_word("\u0958")  # क़ typed two ways
     assert normalize_word("كيا") == "کیا"  # Arabic kaf and yeh to Urdu letters
+    assert normalize_word("\u0647\u0654") == "\u06c2" == normalize_word(normalize_word("\u0647\u0654"))  # ۂ
+    assert normalize_word("\u064a\u0654") == "\u0626"  # ئ stays ئ
+    assert normalize_word("\u200b\u0b06\u0b1c\u0b3f") == "\u0b06\u0b1c\u0b3f"  # zero-width space
+    assert normalize_word("\u200f2020\u200f") == "2020"  # right-to-left marks
+    assert normalize_word("\u0915\u094d\u200d") == "\u0915\u094d\u200d"  # ZWJ kept: it shapes the letter
 
 
 CHARS = st.sampled_from(
