@@ -24,22 +24,31 @@ _ZWNJ, _ZWJ = "\u200c", "\u200d"
 _NUKTA_OFFSET = 0x3C
 
 
+def _same_kind(a: str, b: str) -> bool:
+    """Both letters, both marks, both digits...: Unicode's major category (L, M, N, P, S)."""
+    return unicodedata.category(a)[0] == unicodedata.category(b)[0]
+
+
 def _devanagari_table() -> dict[int, int]:
-    """Same offset in Devanagari, for every code point whose Devanagari counterpart is assigned."""
+    """Same offset in Devanagari, for every code point whose Devanagari counterpart is assigned and
+    of the same kind: a letter or sign must not turn into punctuation (Gurmukhi tippi would become
+    the abbreviation sign ॰) nor a symbol into a letter."""
     table: dict[int, int] = {}
     for script, start in INDIC_BLOCK_START.items():
         if script == "Devanagari":
             continue
         for offset in range(_BLOCK_SIZE):
-            target = chr(_DEVANAGARI + offset)
-            if unicodedata.name(chr(start + offset), None) and unicodedata.name(target, None):
+            source, target = chr(start + offset), chr(_DEVANAGARI + offset)
+            if unicodedata.name(source, None) and unicodedata.name(target, None) and _same_kind(source, target):
                 table[start + offset] = _DEVANAGARI + offset
     return table
 
 
-# Letters that the offset rule would turn into a sign: ORIYA LETTER WA (U+0B71, as in
-# ଭୁବନେଶ୍ୱର, 147 times in Odia test alone) would become U+0971, a high dot. It is written व.
-_LETTER_FIXES = {0x0B71: 0x0935}
+# Letters and signs whose counterpart by offset is another kind of character, mapped to the
+# Devanagari they are read as: ORIYA LETTER WA (U+0B71, as in ଭୁବନେଶ୍ୱର, 147 times in Odia test
+# alone) and Assamese RA and WA (U+09F0, U+09F1) would become signs; Gurmukhi tippi and Telugu's
+# combining anusvara are nasal signs like anusvara; the Tamil aytham is read as visarga.
+_LETTER_FIXES = {0x0B71: 0x0935, 0x09F0: 0x0930, 0x09F1: 0x0935, 0x0A70: 0x0902, 0x0C04: 0x0902, 0x0B83: 0x0903}
 _TO_DEVANAGARI = _devanagari_table() | _LETTER_FIXES
 
 
@@ -49,10 +58,10 @@ def to_devanagari(text: str) -> str:
     Unicode lays these blocks out in parallel, so one code point becomes the code point at the
     same offset in Devanagari and the output has exactly the length of the input (character
     offsets, e.g. of entity spans, stay valid). Code points with no assigned Devanagari
-    counterpart, and everything outside those blocks (Devanagari, Urdu, Latin, digits,
-    punctuation, ZWJ/ZWNJ, emoji), are left as they are. The mapping is by position, except
-    for Odia WA (see ``_LETTER_FIXES``); a few rare marks and symbols at the end of a block
-    (Telugu fraction digits, Malayalam chillus) land on other Devanagari signs.
+    counterpart of the same kind, and everything outside those blocks (Devanagari, Urdu, Latin,
+    digits, punctuation, ZWJ/ZWNJ, emoji), are left as they are (Bengali khanda ta, Gurmukhi
+    addak, Malayalam chillus, fraction and currency signs stay native). The mapping is by
+    position, except for the letters and signs of ``_LETTER_FIXES``.
     """
     return text.translate(_TO_DEVANAGARI)
 
