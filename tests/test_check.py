@@ -20,6 +20,16 @@ def test_overlaps_on_small_files(tmp_path):
     assert test_row.conflicting == 2  # "a b" across files, "new" within test
 
 
+def test_plain_files_of_two_languages_in_one_folder_are_separate_groups(tmp_path):
+    write(tmp_path / "hindi-train.txt", "राम\tB-NEP\nगया\tO\n")
+    write(tmp_path / "odia-train.txt", "ରାମ\tB-NEP\nଗଲା\tO\n")
+    write(tmp_path / "odia-test.txt", "ରାମ\tB-NEP\nଗଲା\tO\n\nଓଡ଼ିଶା\tB-NEL\n")
+    loaded = load_corpora([str(tmp_path / f) for f in ("hindi-train.txt", "odia-train.txt", "odia-test.txt")])
+    rows = {(r.group, r.split): r for r in overlaps([(s.group, c) for s, c in loaded])}
+    assert rows[f"{tmp_path}:odia", "test"].seen_in_train == 1
+    assert rows[f"{tmp_path}:hindi", "train"].sentences == 1
+
+
 def test_il_ner_leakage(mirror):
     loaded = load_corpora(["il-ner:odia:*", "il-ner:hindi:*"])
     rows = {(r.group, r.split): r for r in overlaps([(s.group, c) for s, c in loaded])}

@@ -96,6 +96,13 @@ def test_convert_and_repair_round_trip(cli, mirror, tmp_path):
     assert code == 0 and "100.00" in out
 
 
+def test_repair_refuses_sources_with_the_same_output_name(cli, mirror, tmp_path):
+    code, _, err = cli("data", "repair", "hiner:*", tmp_path / "out")
+    assert code == 2
+    assert "hiner:*: stands for several files with the same name" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_stats_json(cli, mirror, tmp_path):
     code, out, _ = cli("data", "stats", "il-ner:urdu:test", "--json", tmp_path / "stats.json")
     assert code == 0 and "Arabic" in out

@@ -1,6 +1,8 @@
 """Readers and writers: CoNLL variants, JSONL shapes, encodings, bad input, round trips."""
 
 import json
+import os
+import stat
 
 import pytest
 from conftest import write
@@ -34,6 +36,21 @@ def test_whitespace_columns_tag_last_docstart_bom_crlf_trailing_spaces(tmp_path)
     assert [s.tags for s in corpus] == [("B-PER", "I-PER"), ("B-LOC",)]
     assert corpus.report.total == 0
     assert corpus.sentences[1].line == 9
+
+
+def test_cr_only_line_ends(tmp_path):
+    corpus = read_corpus(write(tmp_path / "mac.txt", "राम\tB-NEP\rगया\tO\r\rदिल्ली\tB-NEL\r"))
+    assert [s.tokens for s in corpus] == [("राम", "गया"), ("दिल्ली",)]
+    assert corpus.sentences[1].lines == (4,)
+    mixed = read_corpus(write(tmp_path / "mixed.txt", "a\tO\r\nb\tB-NEP\r\rc\tO\n"))
+    assert [s.lines for s in mixed] == [(1, 2), (4,)]
+
+
+def test_untagged_line_of_several_words_is_an_error(tmp_path):
+    with pytest.raises(DataError, match=r"words\.txt:2: 'नई दिल्ली' has several words and no tab; give one token"):
+        read_corpus(write(tmp_path / "words.txt", "राम\nनई दिल्ली\nगए\n"), tags_optional=True)
+    corpus = read_corpus(write(tmp_path / "cols.txt", "राम B-NEP\nगए\n"), tags_optional=True)
+    assert corpus.sentences[0].tags == ("B-NEP", "O")  # space-separated columns with an ASCII tag still read
 
 
 def test_trailing_tab_after_the_tag(tmp_path):
@@ -146,3 +163,16 @@ def test_round_trip_on_real_corpus(mirror, tmp_path, fmt, kind, scheme):
     assert [s.tags for s in again] == [s.tags for s in original]
     assert again.report.total == 0  # what we write needs no repair
     assert again.report.scheme == ("bioes" if scheme == "bioes" else "iob2")
+
+
+def test_written_files_get_the_mode_open_would_give(tmp_path):
+    sentences = read_corpus(write(tmp_path / "in.txt", HINDI)).sentences
+    old_umask = os.umask(0o027)
+    try:
+        write_corpus(sentences, tmp_path / "new.txt")
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o640
+    (tmp_path / "new.txt").chmod(0o604)
+    write_corpus(sentences, tmp_path / "new.txt", file_format="jsonl")
+    assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o604  # an existing file keeps its mode

@@ -12,10 +12,10 @@ NOISY = (
     "c\t-NEL\n"                # 3: rule 2
     "d\t-\n"                   # 4: rule 3
     "e\t\n"                    # 5: rule 3 (empty tag after the tab)
-    "f\tB-NEMI\n"              # 6: rule 4
+    "f\tB-NEMI\n"              # 6: rule 5
     "g\tO\n"
-    "h\tI-NEO\n"               # 8: rule 5
-    "O\n"                      # 9: rule 6
+    "h\tI-NEO\n"               # 8: rule 6
+    "O\n"                      # 9: rule 7
     "i\tI-NEO\n"
 )
 
@@ -53,6 +53,27 @@ def test_io_and_iob1_conversion_is_not_a_repair(tmp_path):
     assert io.sentences[0].tags == ("B-NEP", "I-NEP", "O", "B-NEL")
     assert io.report.total == 0 and io.report.conversions == 2
     read_corpus(write(tmp_path / "iob1.txt", "a\tI-NEP\nb\tB-NEP\nc\tO\n"), strict=True)
+
+
+def test_bare_tags_in_an_iob2_file_are_repairs(tmp_path):
+    corpus = read_corpus(write(tmp_path / "b.txt", "a\tB-NEP\nb\tNEP\nc\tO\nd\tI-NEL\n\ne\tNEO\n"))
+    assert corpus.report.scheme == "iob2"
+    assert corpus.sentences[0].tags == ("B-NEP", "I-NEP", "O", "B-NEL")
+    assert corpus.sentences[1].tags == ("B-NEO",)
+    assert corpus.report.example_lines["bare-type"] == [2, 6]
+    assert corpus.report.example_lines["i-after-o"] == [4, 6]
+    assert corpus.report.conversions == 0
+    with pytest.raises(DataError, match=r"b\.txt:2: type without B-/I- prefix .*bare-type"):
+        read_corpus(tmp_path / "b.txt", strict=True)
+
+
+def test_file_in_another_tagset_is_an_error(tmp_path):
+    path = write(tmp_path / "hiner.txt", "a\tB-PERSON\nb\tI-PERSON\nc\tO\nd\tB-LOCATION\n")
+    with pytest.raises(DataError, match=r"hiner\.txt: none of its entity types \(PERSON, LOCATION\) is in tagset il-ner") as error:
+        read_corpus(path)
+    assert "--tagset" in str(error.value)
+    assert read_corpus(path, tagset="hiner-collapsed").entity_counts() == {"PERSON": 1, "LOCATION": 1}
+    assert read_corpus(path, keep_unknown=True).report.unknown_types == {"PERSON": 2, "LOCATION": 1}
 
 
 def test_predictions_keep_stray_inside_tags(tmp_path):

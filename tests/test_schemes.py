@@ -16,6 +16,9 @@ def test_detect_scheme():
     assert detect_scheme(["S-NEP", "O", "B-NEL", "E-NEL"]) == "bioes"
     assert detect_scheme(["U-NEP", "O", "B-NEL", "L-NEL"]) == "bioes"
     assert detect_scheme(["NEP", "NEP", "O"]) == "io"
+    assert detect_scheme(["NEP", "I-NEP", "O"]) == "io"
+    assert detect_scheme(["B-NEP", "NEP", "O", "I-NEL"]) == "iob2"  # a bare tag is noise here, not IO
+    assert detect_scheme(["I-NEP", "NEP", "B-NEP", "O"]) == "iob1"
     assert detect_scheme(["O", "O"]) == "iob2"
 
 

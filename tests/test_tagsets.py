@@ -67,3 +67,16 @@ def test_mapping_real_hiner(mirror):
     counts = corpus.entity_counts()
     assert set(counts) <= {"NEP", "NEL", "NEO", "NEAR", "NETI", "NEN"}
     assert counts["NEP"] == 3765 and counts["NEL"] == 20062 and counts["NEAR"] == 74
+
+
+def test_mapping_reads_registered_files_in_their_own_tagset(mirror, tmp_path):
+    loaded = load_corpora(["il-ner:telugu:test", "hiner:collapsed:validation"], mapping="hiner-collapsed_to_il-ner")
+    [(_, telugu), (_, hiner)] = loaded
+    assert sum(telugu.entity_counts().values()) == 334  # already il-ner: passed through
+    assert "unknown-type" not in hiner.report.counts and hiner.entity_counts()["NEP"] > 0
+    assert telugu.tagset.name == hiner.tagset.name == "il-ner"
+    with pytest.raises(TagsetError, match="hiner:original:validation is in tagset hiner-original, but mapping"):
+        load_corpora(["hiner:original:validation"], mapping="hiner-collapsed_to_il-ner")
+    plain = write(tmp_path / "plain.txt", "राम\tB-PERSON\nगए\tO\n")  # plain files: the mapping's source tagset
+    [(_, corpus)] = load_corpora([str(plain)], mapping="hiner-collapsed_to_il-ner")
+    assert corpus.sentences[0].tags == ("B-NEP", "O")

@@ -146,7 +146,8 @@ def test_ner_model_init_from_hiner(tmp_path):
 
     if MIRROR is None:
         pytest.skip("dataset mirror not found")
-    hiner = slice_file(MIRROR, "hiner/original/validation.conll", tmp_path / "hiner-train.conll", 300)
+    hiner = slice_file(MIRROR, "hiner/original/validation.conll", tmp_path / "hiner-train.conll", 300,
+                       tagset="hiner-original")
     hiner_config = tiny_config(tmp_path, "tagset=hiner-original", f"train=[{hiner}]", "dev=[]", "test=[]",
                                "epochs=1", f"output_dir={tmp_path / 'hiner'}")
     run_training(hiner_config, log=lambda m: None)
@@ -182,7 +183,8 @@ def test_ner_init_trains_on_another_tagset_first_then_the_run_starts_from_it(tmp
 
     if MIRROR is None:
         pytest.skip("dataset mirror not found")
-    hiner = slice_file(MIRROR, "hiner/original/validation.conll", tmp_path / "hiner-train.conll", 200)
+    hiner = slice_file(MIRROR, "hiner/original/validation.conll", tmp_path / "hiner-train.conll", 200,
+                       tagset="hiner-original")
     train = slice_file(MIRROR, "il-ner/Hindi/Hindi-train.txt", tmp_path / "Hindi-train.txt", 100)
     config = tiny_config(tmp_path, f"train=[{train}]", "dev=[]", "test=[]", "epochs=1",
                          f"ner_init={{train: [{hiner}], tagset: hiner-original, mapping: hiner-original_to_il-ner, epochs: 1}}")

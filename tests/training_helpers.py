@@ -15,9 +15,9 @@ TINY = [
 ]
 
 
-def slice_file(mirror: Path, relative: str, target: Path, n: int) -> str:
-    """The first ``n`` sentences of a mirror file as a new file (named like the original)."""
-    corpus = read_corpus(mirror / relative)
+def slice_file(mirror: Path, relative: str, target: Path, n: int, tagset: str = "il-ner") -> str:
+    """The first ``n`` sentences of a mirror file (in ``tagset``) as a new file (named like the original)."""
+    corpus = read_corpus(mirror / relative, tagset=tagset)
     write_corpus(corpus.sentences[:n], target)
     return str(target)
 

@@ -13,12 +13,17 @@ from ilner.cli._app import (
 from ilner.data.io import guess_format, write_corpus
 from ilner.data.repair import RULES
 from ilner.data.sources import load_corpora
+from ilner.errors import DataError
 
 
 @data_app.command("repair")
 def repair(
     source: Annotated[str, typer.Argument(help="File or dataset address to repair.", show_default=False)],
-    output: Annotated[Path, typer.Argument(help="Output file (a folder when SOURCE stands for several files).", show_default=False)],
+    output: Annotated[Path, typer.Argument(
+        help="Output file; a folder when SOURCE stands for several files, each written under its own "
+        "file name (files that share a name, as in 'hiner:*', must be repaired one at a time).",
+        show_default=False,
+    )],
     tagset: TagsetOption = None,
     keep_unknown: KeepUnknownOption = False,
     input_scheme: SchemeOption = "auto",
@@ -32,6 +37,10 @@ def repair(
     loaded = load_corpora([source], data_dir=data_dir, tagset=tagset, scheme=input_scheme,
                           keep_unknown=keep_unknown, progress=progress)
     several = len(loaded) > 1
+    names = [src.path.name for src, _ in loaded]
+    if several and len(set(names)) < len(names):
+        raise DataError(source, "stands for several files with the same name, which would overwrite each "
+                        "other in the output folder; repair them one at a time")
     for src, corpus in loaded:
         target = output / src.path.name if several else output
         write_corpus(corpus.sentences, target, file_format=guess_format(target), scheme=output_scheme)

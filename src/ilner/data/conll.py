@@ -1,11 +1,12 @@
 """CoNLL-style files: one token per line, the tag in the last column, blank lines between sentences.
 
 Accepted: ``token<TAB>tag`` or whitespace-separated columns (token first, tag last), optional
-``-DOCSTART-`` lines, BOM, CRLF, trailing spaces, runs of blank lines.
+``-DOCSTART-`` lines, BOM, CRLF or CR line ends, trailing spaces, runs of blank lines.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from ilner.data.corpus import Sentence
 from ilner.data.files import atomic_write_text
 from ilner.data.repair import MALFORMED_LINE, RepairReport, clean_tag
 from ilner.data.schemes import iob2_to_bioes
+from ilner.errors import DataError
 
 # A raw sentence: tokens, cleaned (rules 1-3) tags, line numbers.
 RawSentence = tuple[list[str], list[str], list[int]]
@@ -22,7 +24,8 @@ def parse_conll(text: str, report: RepairReport, tags_optional: bool = False) ->
     """Split CoNLL text into sentences, cleaning tags (rules 1-3) and skipping malformed lines.
 
     With ``tags_optional`` a line holding only a token is a token (tag O, counted in
-    ``report.untagged_lines``), as in pre-tokenised input to a tagger."""
+    ``report.untagged_lines``), as in pre-tokenised input to a tagger; a line of several words
+    without a tab is an error there, as its last word would be taken for a tag and lost."""
     sentences: list[RawSentence] = []
     tokens: list[str] = []
     tags: list[str] = []
@@ -35,12 +38,18 @@ def parse_conll(text: str, report: RepairReport, tags_optional: bool = False) ->
             tokens, tags, lines = [], [], []
 
     # str.splitlines() would also split at U+0085, U+2028 and friends inside tokens.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     for number, line in enumerate(text.split("\n"), start=1):
-        line = line.rstrip("\r ")  # keep a trailing tab: "token<TAB>" has an empty tag (rule 3)
+        line = line.rstrip(" ")  # keep a trailing tab: "token<TAB>" has an empty tag (rule 3)
         if not line.strip() or line.startswith("-DOCSTART-"):
             close()
             continue
         fields = line.split("\t") if "\t" in line else line.split()
+        if tags_optional and "\t" not in line and len(fields) > 1 and not _could_be_tag(fields[-1]):
+            raise DataError(
+                report.source, f"{line!r} has several words and no tab; give one token per line, "
+                "or token<TAB>tag", line=number,
+            )
         while len(fields) > 2 and not fields[-1].strip():  # "token<TAB>B-NEP<TAB>": the tag is B-NEP
             fields.pop()
         token = fields[0]
@@ -56,6 +65,11 @@ def parse_conll(text: str, report: RepairReport, tags_optional: bool = False) ->
         lines.append(number)
     close()
     return sentences
+
+
+def _could_be_tag(field: str) -> bool:
+    """Tags are ASCII once the format characters rule 1 removes are gone; words need not be."""
+    return "".join(c for c in field if unicodedata.category(c) != "Cf").isascii()
 
 
 def format_conll(sentences: Iterable[Sentence], scheme: str = "iob2") -> str:

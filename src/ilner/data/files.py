@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -79,14 +80,30 @@ def read_text(path: str | Path) -> tuple[str, str]:
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` as UTF-8 via a temporary file and a rename, so readers never see half a file."""
+    """Write ``text`` as UTF-8 via a temporary file and a rename, so readers never see half a file.
+
+    The file gets the mode a plain ``open()`` would give (an existing file's, else 0666 less the
+    umask), not mkstemp's private 0600.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process umask (it can only be read by setting it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

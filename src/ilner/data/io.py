@@ -39,7 +39,7 @@ def read_corpus(
     """Read a CoNLL or JSONL file into IOB2 sentences, applying the repair rules.
 
     ``tagset=None`` keeps every type. ``repair_iob=False`` leaves ``I-X`` after ``O`` as it is
-    (rule 5), as predictions must be read so that the strict and conlleval schemes can differ. ``strict=True`` raises a DataError at the first repair
+    (rule 6), as predictions must be read so that the strict and conlleval schemes can differ. ``strict=True`` raises a DataError at the first repair
     instead of repairing. ``text`` reads already-decoded contents (e.g. stdin) labelled ``path``.
     """
     source = str(path)
@@ -69,6 +69,14 @@ def read_corpus(
         Sentence(tuple(tokens), tuple(repairer.sentence(tags, lines)), tuple(lines), source, language)
         for tokens, tags, lines in raw
     ]
+    unknown = report.unknown_types
+    if tagset is not None and unknown and not keep_unknown and all(t == "O" for s in sentences for t in s.tags):
+        # Every entity was dropped as unknown-type: the file is in another tagset, not noisy.
+        raise DataError(
+            source,
+            f"none of its entity types ({', '.join(unknown)}) is in tagset {tagset.name}, so every "
+            "entity would be dropped; give the file's own tagset with --tagset (a name or a YAML file)",
+        )
     if strict:
         problem = report.first_problem()
         if problem:

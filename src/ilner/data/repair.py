@@ -6,11 +6,13 @@ The rules run in this order, each counted per file (IL-NER needs all of them; se
    the tag, and the tag upper-cased;
 2. ``dash-type``: ``-X`` (a type without prefix, IL-NER's one-token entities) becomes ``B-X``;
 3. ``bare-dash``: a bare ``-`` or an empty tag becomes ``O``;
-4. ``unknown-type``: a type outside the target tagset becomes ``O`` (``keep_unknown`` keeps it);
-5. ``i-after-o``: ``I-X`` after ``O`` or after another type becomes ``B-X``;
-6. ``malformed-line``: a line that is not token + tag is skipped.
+4. ``bare-type``: a type without prefix in a file that is not IO becomes ``I-X`` (rule 6 then
+   makes it ``B-X`` where it does not continue an ``X`` entity);
+5. ``unknown-type``: a type outside the target tagset becomes ``O`` (``keep_unknown`` keeps it);
+6. ``i-after-o``: ``I-X`` after ``O`` or after another type becomes ``B-X``;
+7. ``malformed-line``: a line that is not token + tag is skipped.
 
-Rule 5 is the definition of the IOB1 and IO schemes rather than noise: for files in those
+Rule 6 is the definition of the IOB1 and IO schemes rather than noise: for files in those
 schemes it is counted as a conversion, not as a repair.
 """
 
@@ -26,14 +28,16 @@ from ilner.data.tagsets import Tagset
 TAG_FORMAT = "tag-format"
 DASH_TYPE = "dash-type"
 BARE_DASH = "bare-dash"
+BARE_TYPE = "bare-type"
 UNKNOWN_TYPE = "unknown-type"
 I_AFTER_O = "i-after-o"
 MALFORMED_LINE = "malformed-line"
-RULES: tuple[str, ...] = (TAG_FORMAT, DASH_TYPE, BARE_DASH, UNKNOWN_TYPE, I_AFTER_O, MALFORMED_LINE)
+RULES: tuple[str, ...] = (TAG_FORMAT, DASH_TYPE, BARE_DASH, BARE_TYPE, UNKNOWN_TYPE, I_AFTER_O, MALFORMED_LINE)
 RULE_DESCRIPTIONS = {
     TAG_FORMAT: "format characters or whitespace removed from the tag, or tag upper-cased",
     DASH_TYPE: "-X written for a one-token entity, read as B-X",
     BARE_DASH: "bare '-' or empty tag, read as O",
+    BARE_TYPE: "type without B-/I- prefix in a file that has them, read as I-X",
     UNKNOWN_TYPE: "type outside the tagset, read as O",
     I_AFTER_O: "I-X not continuing an X entity, read as B-X",
     MALFORMED_LINE: "line that is not token + tag, skipped",
@@ -106,7 +110,7 @@ def clean_tag(raw: str, line: int, report: RepairReport) -> str:
 
 
 class TagRepairer:
-    """Applies rules 4-5 (and the scheme conversion) to cleaned tags, sentence by sentence."""
+    """Applies rules 4-6 (and the scheme conversion) to cleaned tags, sentence by sentence."""
 
     def __init__(
         self, report: RepairReport, scheme: Scheme, tagset: Tagset | None, keep_unknown: bool,
@@ -123,6 +127,8 @@ class TagRepairer:
     def sentence(self, tags: list[str], lines: list[int]) -> list[str]:
         out = []
         for tag, line in zip(tags, lines):
+            if self.scheme != "io" and split_tag(tag)[0] == "":
+                self.report.add(BARE_TYPE, line)
             tag = to_iob2_prefix(tag)
             if tag != "O" and self.tagset is not None:
                 entity_type = split_tag(tag)[1]

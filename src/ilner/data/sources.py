@@ -29,7 +29,8 @@ class Source:
     language: str | None
     split: str | None
     tagset: str
-    group: str  # files of one group (a dataset subset, or a folder) share train/dev/test
+    group: str  # files of one group (a dataset subset, or a folder and language) share train/dev/test
+    tagset_known: bool = False  # registered files know their tagset; plain files get a default
 
 
 def _guess(path: Path) -> tuple[str | None, str | None]:
@@ -54,12 +55,15 @@ def resolve(
             Source(
                 registry.locate(f, data_dir, progress=progress), f.address, f.language,
                 "dev" if f.split == "validation" else f.split, f.tagset, f"{f.dataset}:{f.subset}",
+                tagset_known=True,
             )
             for f in registry.match(spec)
         ]
     path = Path(spec)
     language, split = _guess(path)
-    return [Source(path, spec, language, split, plain_tagset, str(path.parent))]
+    # hindi-train.txt and odia-test.txt in one folder are not splits of one dataset.
+    group = f"{path.parent}:{language}" if language else str(path.parent)
+    return [Source(path, spec, language, split, plain_tagset, group)]
 
 
 def load_corpora(
@@ -78,23 +82,27 @@ def load_corpora(
     """Read every file the specs stand for.
 
     ``tagset`` overrides each file's own (registered files know theirs; plain files default to
-    il-ner). ``mapping`` (a name or file) maps every corpus onto another tagset after reading.
+    il-ner). ``mapping`` (a name or file) maps every corpus onto its target tagset after reading:
+    plain files are taken to be in its source tagset, files already in its target pass through,
+    and a registered file in any other tagset is a TagsetError.
     """
     mapper = load_mapping(mapping) if mapping else None
     loaded = []
     for spec in specs:
         for source in resolve(spec, data_dir, progress, plain_tagset):
-            own_tagset = tagset or (mapper.source if mapper else source.tagset)
+            own_tagset = tagset or (mapper.source if mapper and not source.tagset_known else source.tagset)
+            if isinstance(own_tagset, str):
+                own_tagset = load_tagset(own_tagset)
+            if mapper and own_tagset.name not in (mapper.source, mapper.target):
+                raise TagsetError(
+                    f"{source.name} is in tagset {own_tagset.name}, but mapping "
+                    f"{mapper.origin} maps from {mapper.source} to {mapper.target}"
+                )
             corpus = read_corpus(
                 source.path, tagset=own_tagset, scheme=scheme, keep_unknown=keep_unknown,
                 strict=strict, repair_iob=repair_iob, language=source.language, split=source.split,
             )
-            if mapper:
-                if corpus.tagset is not None and corpus.tagset.name != mapper.source:
-                    raise TagsetError(
-                        f"{source.name} is in tagset {corpus.tagset.name}, but mapping "
-                        f"{mapper.origin} maps from {mapper.source}"
-                    )
+            if mapper and own_tagset.name == mapper.source:
                 corpus.sentences = [
                     replace(s, tags=tuple(mapper.map_tags(list(s.tags)))) for s in corpus.sentences
                 ]
