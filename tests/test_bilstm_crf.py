@@ -264,9 +264,12 @@ def test_predict_cli_tags_raw_text(trained, cli, tmp_path):
         assert text[entity["start"]:entity["end"]] == entity["text"]
 
 
-def test_onnx_export_gives_the_same_tags(trained):
+def test_onnx_export_gives_the_same_tags(trained, tmp_path):
     pytest.importorskip("onnxruntime")
-    from ilner.inference.onnx import export_onnx
+    import shutil
+
+    from ilner.errors import IlnerError
+    from ilner.inference.onnx import CRF_FILE, export_onnx
 
     model_dir, _ = trained
     files = export_onnx(model_dir, int8=True)  # ORT's shape inference cannot follow the LSTM graph
@@ -283,6 +286,14 @@ def test_onnx_export_gives_the_same_tags(trained):
 
     int8_tags = [t.tags for t in Tagger.load(model_dir, backend="onnx-int8").tag_tokens(words)]
     assert abs(f1(int8_tags) - f1(torch_tags)) < 0.01, (f1(int8_tags), f1(torch_tags))
+
+    # A deployment without model.safetensors decodes with the transitions written next to the graph.
+    deployed = tmp_path / "deployed"
+    shutil.copytree(model_dir, deployed, ignore=shutil.ignore_patterns("model.safetensors", "checkpoints"))
+    assert [t.tags for t in Tagger.load(deployed, backend="onnx").tag_tokens(words)] == torch_tags
+    (deployed / CRF_FILE).unlink()
+    with pytest.raises(IlnerError, match="CRF model, but its transition scores"):
+        Tagger.load(deployed, backend="onnx")
 
 
 def test_continuing_with_other_labels_resets_the_crf(trained, tmp_path):

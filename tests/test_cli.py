@@ -69,6 +69,30 @@ def test_evaluate_cli_json_and_token_mismatch(cli, tmp_path):
     assert "wrong.txt:2:" in err and "'मुंबई'" in err and "Traceback" not in err
 
 
+def test_evaluate_predicted_types_outside_the_gold_tagset_are_an_error(cli, tmp_path):
+    gold = write(tmp_path / "gold.txt", "राम\tB-NEP\nदिल्ली\tB-NEL\nगए\tO\n")
+    renamed = write(tmp_path / "renamed.txt", "राम\tB-PER\nदिल्ली\tB-NEL\nगए\tO\n")
+    code, _, err = cli("evaluate", gold, renamed)
+    assert code == 2 and "renamed.txt:1:" in err and "predicted types PER" in err and "--map il-ner_to_coarse" in err
+    code, _, err = cli("evaluate", gold, renamed, "--map", "il-ner_to_coarse")  # NEL is not a coarse type
+    assert code == 2 and "renamed.txt:2:" in err and "NEL" in err and "must already use" in err
+    coarse = write(tmp_path / "coarse.txt", "राम\tB-PER\nदिल्ली\tB-ORG\nगए\tO\n")
+    code, out, err = cli("evaluate", gold, coarse, "--map", "il-ner_to_coarse", "--json", tmp_path / "s.json")
+    assert code == 0, err
+    assert json.loads((tmp_path / "s.json").read_text())["micro"]["precision"] == pytest.approx(1 / 2)
+    code, out, _ = cli("evaluate", "--help")
+    assert "predictions must already use" in " ".join(out.replace("│", " ").split())
+
+
+def test_evaluate_prediction_line_without_tag_is_an_error(cli, tmp_path):
+    gold = write(tmp_path / "gold.txt", "राम\tB-NEP\nदिल्ली\tB-NEL\nगए\tO\n\nसीता\tB-NEP\n")
+    pred = write(tmp_path / "pred.txt", "राम\tB-NEP\nदिल्ली\nगए\tO\n\nसीता\tB-NEP\n")
+    code, _, err = cli("evaluate", gold, pred)
+    assert code == 2 and "pred.txt:2:" in err and "'दिल्ली' is not token + tag" in err and "Traceback" not in err
+    code, _, err = cli("evaluate", gold, gold, "--bootstrap", "-5")
+    assert code == 2 and "--bootstrap" in err
+
+
 def test_evaluate_several_languages_with_exclude_seen(cli, mirror, tmp_path):
     preds = tmp_path / "preds"
     for language in ("Telugu", "Urdu"):

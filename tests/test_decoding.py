@@ -18,8 +18,17 @@ def test_viterbi_fixes_invalid_argmax():
         [0.6, 0.1, 0.2, 0.05, 0.05],   # argmax O
         [0.1, 0.1, 0.5, 0.2, 0.1],     # argmax I-NEP after O: invalid
     ]))
-    assert decode(scores, LABELS, "argmax") == ["O", "I-NEP"]
+    assert decode(scores, LABELS, "argmax") == ["O", "B-NEP"]  # argmax's I-NEP opens the entity
     assert _valid(decode(scores, LABELS, "viterbi"))
+
+
+def test_argmax_output_is_always_valid_iob2():
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        scores = np.log(rng.dirichlet(np.ones(len(LABELS)), size=6))
+        tags = decode(scores, LABELS, "argmax")
+        assert _valid(tags)
+        assert [t[2:] for t in tags] == [LABELS[i][2:] for i in scores.argmax(axis=1)]  # types kept
 
 
 def test_viterbi_is_the_best_valid_sequence_by_brute_force():

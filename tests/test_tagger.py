@@ -18,9 +18,8 @@ SENTENCES = {
 }
 
 
-@pytest.fixture(scope="module")
-def forced_model(tmp_path_factory):
-    """A tiny model whose head always says B-NEL: every word is an entity, in every script."""
+def _forced(tmp_path_factory, label: str) -> str:
+    """A tiny model whose head always says ``label``, in every script."""
     labels = list(load_tagset("il-ner").labels)
     spec = ScratchSpec(vocab_size=200, hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64, max_positions=64)
     path = build_scratch_model(tmp_path_factory.mktemp("forced") / "m", list(SENTENCES.values()) * 20, labels=labels, spec=spec)
@@ -29,9 +28,21 @@ def forced_model(tmp_path_factory):
     model = AutoModelForTokenClassification.from_pretrained(path)
     with torch.no_grad():
         model.classifier.bias.zero_()
-        model.classifier.bias[labels.index("B-NEL")] = 20.0
+        model.classifier.bias[labels.index(label)] = 20.0
     model.save_pretrained(path)
     return str(path)
+
+
+@pytest.fixture(scope="module")
+def forced_model(tmp_path_factory):
+    """Every word is an entity of its own (B-NEL)."""
+    return _forced(tmp_path_factory, "B-NEL")
+
+
+@pytest.fixture(scope="module")
+def continuing_model(tmp_path_factory):
+    """Every word continues an entity (I-NEL): Viterbi makes each sentence one entity."""
+    return _forced(tmp_path_factory, "I-NEL")
 
 
 @pytest.mark.parametrize("language", SENTENCES)
@@ -177,3 +188,74 @@ def test_predict_refuses_to_overwrite_its_input(forced_model, cli, tmp_path):
     code, _, err = cli("predict", forced_model, path, "-o", path)
     assert code != 0 and "both an input and the output" in " ".join(err.replace("│", " ").split())
     assert path.read_text(encoding="utf-8") == "राम\n"
+
+
+@pytest.mark.parametrize("newline", ["\n\n", "\r\n", "\u2028"])
+def test_line_breaks_end_sentences_in_raw_text(continuing_model, newline):
+    text = "लेखक: राहुल शर्मा" + newline + "दिल्ली पुलिस ने कहा"
+    [result] = Tagger.load(continuing_model)(text)
+    assert [e.text for e in result.entities] == ["लेखक: राहुल शर्मा", "दिल्ली पुलिस ने कहा"]
+    assert all(text[e.start:e.end] == e.text for e in result.entities)
+
+
+def test_argmax_decoding_comes_out_as_valid_iob2(continuing_model):
+    [result] = Tagger.load(continuing_model, decoding="argmax").tag_tokens([["राम", "दिल्ली", "गए"]])
+    assert result.tags == ["B-NEL", "I-NEL", "I-NEL"]  # argmax alone says I-NEL three times
+
+
+@pytest.mark.parametrize("option,message", [
+    (["--decoding", "foo"], "choose one of viterbi, argmax"),
+    (["--pooling", "foo"], "choose one of first, mean"),
+    (["--batch-size", "0"], "greater than or equal to 1"),
+])
+def test_predict_cli_rejects_bad_options_before_loading(cli, tmp_path, option, message):
+    path = tmp_path / "in.txt"
+    path.write_text("राम\n", encoding="utf-8")
+    code, _, err = cli("predict", tmp_path / "no-model-needed", path, *option)
+    assert code == 2 and message in " ".join(err.replace("│", " ").split()) and "Traceback" not in err
+
+
+def test_predict_and_export_refuse_a_folder_that_is_not_a_model(cli, tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "x.txt").write_text("राम\n", encoding="utf-8")
+    for command in (["predict", folder, folder / "x.txt"], ["export", folder, "--onnx"]):
+        code, _, err = cli(*command)
+        assert code == 2 and "is not a model directory" in err and "Traceback" not in err
+    code, _, err = cli("export", tmp_path / "missing", "--onnx")
+    assert code == 2 and "Invalid value for 'model'" in err and "Traceback" not in err
+
+
+def test_predict_cli_jsonl_keeps_gold_tags(forced_model, cli, tmp_path):
+    path = tmp_path / "in.jsonl"
+    gold = {"tokens": ["राम", "दिल्ली", "गए"], "tags": ["B-NEP", "B-NEL", "O"], "id": 7}
+    path.write_text(json.dumps(gold, ensure_ascii=False) + "\n", encoding="utf-8")
+    code, out, err = cli("predict", forced_model, path, "--input-format", "jsonl")
+    assert code == 0, err
+    [record] = [json.loads(line) for line in out.splitlines()]
+    assert {k: record[k] for k in gold} == gold
+    assert record["predicted_tags"] == ["B-NEL"] * 3 and len(record["predicted_entities"]) == 3
+
+
+def test_predict_cli_evaluate_gold_in_another_tagset(forced_model, cli, tmp_path):
+    coarse = tmp_path / "coarse.txt"
+    coarse.write_text("राम\tB-PER\nदिल्ली\tB-LOC\nगए\tO\n", encoding="utf-8")
+    code, _, err = cli("predict", forced_model, coarse, "--input-format", "conll", "--format", "conll", "--evaluate")
+    assert code == 2 and "coarse.txt:1" in err and "PER, LOC" in err and "--map" in err
+    mixed = tmp_path / "mixed.txt"
+    mixed.write_text("राम\tB-NEU\nदिल्ली\tB-NEL\nगए\tO\n", encoding="utf-8")
+    code, _, err = cli("predict", forced_model, mixed, "--input-format", "conll", "--format", "conll", "--evaluate")
+    assert code == 0, err
+    assert "1 gold tags of types the model lacks (NEU) as O" in err and "33.33" in err
+
+
+def test_long_lines_are_cut_at_any_whitespace(monkeypatch):
+    import io
+
+    from ilner.inference import stream
+
+    monkeypatch.setattr(stream, "MAX_PIECE", 40)
+    text = "\u00a0".join(SENTENCES["hindi"].split() * 5) + "\n"  # words joined by no-break spaces
+    units = list(stream.read_units("doc", io.BytesIO(text.encode("utf-8")), lines=False))
+    assert len(units) > 3 and "".join(u.text + u.newline for u in units) == text
+    assert all(u.text.endswith("\u00a0") for u in units[:-1])  # never inside a word

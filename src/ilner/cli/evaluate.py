@@ -12,7 +12,9 @@ from ilner.cli._app import DATA_HELP, DataDirOption, JsonOption, TagsetOption, a
 from ilner.cli._render import pct, scores_table, write_json
 from ilner.data.corpus import Sentence
 from ilner.data.io import read_corpus
+from ilner.data.repair import UNKNOWN_TYPE, RepairReport
 from ilner.data.sources import load_corpora
+from ilner.data.tagsets import Tagset, builtin_mappings, load_mapping, load_tagset
 from ilner.evaluation.bootstrap import bootstrap_f1
 from ilner.evaluation.metrics import align, evaluate_sentences, exclude_seen
 from ilner.errors import DataError
@@ -28,8 +30,8 @@ def evaluate(
     exclude_seen_in: Annotated[Optional[str], typer.Option(
         "--exclude-seen", help="Also score only sentences not found word for word in this data (e.g. il-ner:hindi:train).")] = None,
     tagset: TagsetOption = None,
-    mapping: Annotated[Optional[str], typer.Option("--map", help="Map gold and predictions through this mapping (name or YAML file) first.")] = None,
-    bootstrap: Annotated[int, typer.Option(help="Resamples for a 95% confidence interval of micro F1 (0: none).")] = 0,
+    mapping: Annotated[Optional[str], typer.Option("--map", help="Map the gold onto this mapping's (name or YAML file) target tagset first; the predictions must already use that tagset.")] = None,
+    bootstrap: Annotated[int, typer.Option(min=0, help="Resamples for a 95% confidence interval of micro F1 (0: none).")] = 0,
     json_path: JsonOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -62,6 +64,7 @@ def evaluate(
     for source, gold_corpus in gold_loaded:
         pred_path = predictions / source.path.name if several else predictions
         pred_corpus = read_corpus(pred_path, tagset=gold_corpus.tagset, repair_iob=False)
+        _check_predictions(pred_corpus.report, gold_corpus.tagset, mapping)
         align(gold_corpus.sentences, pred_corpus.sentences)
         all_gold += gold_corpus.sentences
         all_pred += pred_corpus.sentences
@@ -107,6 +110,27 @@ def evaluate(
                 "per_language": {lang: s["unseen"].to_dict() for lang, s in per_language.items()},
             }
         write_json(json_path, payload)
+
+
+def _check_predictions(report: RepairReport, tagset: Tagset | None, mapping: str | None) -> None:
+    """Refuse predictions that reading would change: a skipped line shifts the tokens, and a type
+    the gold's tagset lacks would be read as O, so the scores would be silently wrong."""
+    if report.skipped_lines:
+        number, text = report.skipped_lines[0]
+        raise DataError(report.source, f"line {text!r} is not token + tag; every token of the predictions "
+                        "needs a tag", line=number)
+    if not report.unknown_types or tagset is None:
+        return
+    types = sorted(report.unknown_types)
+    if mapping:
+        hint = f"with --map the gold is mapped onto {tagset.name}, and the predictions must already use its types"
+    else:
+        fitting = [m for m in map(load_mapping, builtin_mappings())
+                   if m.source == tagset.name and set(types) <= set(load_tagset(m.target).types)]
+        hint = (f"map the gold onto the predictions' tagset with --map {Path(fitting[0].origin).stem}" if fitting
+                else "if the predictions use another tagset, map the gold onto it with --map (a mapping name or YAML file)")
+    raise DataError(report.source, f"predicted types {', '.join(types)} are not in the gold's tagset {tagset.name} "
+                    f"({', '.join(tagset.types)}); {hint}", line=report.example_lines[UNKNOWN_TYPE][0])
 
 
 def _score_both(gold: list[Sentence], pred: list[Sentence], seen: list[Sentence], scheme: str) -> dict:

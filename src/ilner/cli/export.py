@@ -12,7 +12,8 @@ from ilner.cli._app import app, console
 
 @app.command("export")
 def export(
-    model: Annotated[Path, typer.Argument(help="Model directory (from `ilner train`).", show_default=False)],
+    model: Annotated[Path, typer.Argument(help="Model directory (from `ilner train`).", exists=True, file_okay=False,
+                                          show_default=False)],
     onnx: Annotated[bool, typer.Option("--onnx", help="Export to ONNX (MODEL/onnx/model.onnx).")] = False,
     int8: Annotated[bool, typer.Option("--int8", help="Also write a dynamically quantised int8 model.")] = False,
 ) -> None:

@@ -26,7 +26,7 @@ def predict(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of standard output.")] = None,
     lines: Annotated[bool, typer.Option("--lines", help="Text input: each line is a document (offsets within the line).")] = False,
     evaluate: Annotated[bool, typer.Option("--evaluate", help="CoNLL input: score the predictions against its tags.")] = False,
-    batch_size: Annotated[int, typer.Option(help="Windows per forward pass.")] = 32,
+    batch_size: Annotated[int, typer.Option(min=1, help="Windows per forward pass.")] = 32,
     decoding: Annotated[Optional[str], typer.Option(help="viterbi (valid IOB2) or argmax; default: the model's.")] = None,
     o_penalty: Annotated[Optional[float], typer.Option(help="Taken off every word's O score before decoding: higher finds more entities (recall), lower fewer (precision); default: the model's (ilner.json).")] = None,
     pooling: Annotated[str, typer.Option(help="Word scores from the first sub-word (as trained) or the mean over sub-words.")] = "first",
@@ -41,6 +41,8 @@ def predict(
 
     Example: echo "प्रधानमंत्री नरेंद्र मोदी ने 15 अगस्त 2024 को दिल्ली में भाषण दिया।" | ilner predict runs/cpu-joint
     """
+    from ilner.inference.decoding import DECODERS
+    from ilner.inference.scores import POOLINGS
     from ilner.inference.stream import OUTPUT_FORMATS, Writer, read_units, tag_stream
     from ilner.inference.tagger import Tagger
 
@@ -51,6 +53,10 @@ def predict(
         raise typer.BadParameter(f"{output_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}", param_hint="--format")
     if input_format != "text" and (output_format == "spans" or lines):
         raise typer.BadParameter("spans output and --lines are for text input; use --format conll or jsonl")
+    if decoding is not None and decoding not in DECODERS:
+        raise typer.BadParameter(f"{decoding!r}; choose one of {', '.join(DECODERS)}", param_hint="--decoding")
+    if pooling not in POOLINGS:
+        raise typer.BadParameter(f"{pooling!r}; choose one of {', '.join(POOLINGS)}", param_hint="--pooling")
     if evaluate and input_format != "conll":
         raise typer.BadParameter("needs --input-format conll (gold tags to compare with)", param_hint="--evaluate")
     sources = [p for p in inputs or [Path("-")]]
@@ -92,9 +98,11 @@ def _tag_files(tagger, sources, input_format, output_format, out, evaluate) -> N
         name, data = ("<stdin>", sys.stdin.buffer.read()) if str(path) == "-" else (str(path), path.read_bytes())
         text, _ = decode_bytes(data, name)
         if input_format == "conll":
-            corpus = read_corpus(name, text=text, tagset=tagger.meta.get("tagset"), file_format="conll", tags_optional=True)
+            corpus = read_corpus(name, text=text, tagset=None, file_format="conll", tags_optional=True)
             if evaluate and corpus.report.untagged_lines:
                 raise DataError(name, f"{corpus.report.untagged_lines} lines have no tag to evaluate against")
+            if evaluate:
+                corpus.sentences = _gold_for_model(name, corpus.sentences, tagger.labels)
             if corpus.report.counts.get("malformed-line"):
                 err_console.print(f"[yellow]{name}: skipped {corpus.report.counts['malformed-line']} malformed lines "
                                   f"(first at line {corpus.report.skipped_lines[0][0]})[/yellow]")
@@ -123,12 +131,45 @@ def _tag_files(tagger, sources, input_format, output_format, out, evaluate) -> N
                 for a, b in result.sentences:
                     out.write("".join(f"{t.text}\t{tag}\n" for t, tag in zip(result.tokens[a:b], result.tags[a:b])) + "\n")
             else:
-                extra = {"tags": result.tags} if tokens is not None else {}
+                extra = {"predicted_tags": result.tags} if tokens is not None else {}
                 out.write(json.dumps({**record, **extra, "predicted_entities": [e.to_dict() for e in result.entities]},
                                      ensure_ascii=False) + "\n")
     if evaluate:
         scores = evaluate_sentences(gold_all, predicted_all)
         err_console.print(scores_table(scores, "Predictions against the input's tags (strict)"))
+
+
+def _gold_for_model(name: str, sentences: list, labels) -> list:
+    """Gold types the model lacks read as O, as the repair rules read types outside a tagset (IL-NER
+    test sets have stray NEU tags), with a warning; a gold file with none of the model's types is
+    an error, not all-zero scores."""
+    from collections import Counter
+
+    from ilner.data.schemes import split_tag
+    from ilner.errors import DataError
+
+    model_types = [split_tag(label)[1] for label in labels if label != "O"]
+    foreign: Counter[str] = Counter()
+    first = None
+    kept = []
+    for sentence in sentences:
+        tags = list(sentence.tags)
+        for i, tag in enumerate(tags):
+            if tag != "O" and split_tag(tag)[1] not in model_types:
+                foreign[split_tag(tag)[1]] += 1
+                first = first or sentence.lines[i]
+                tags[i] = "O"
+        kept.append(replace(sentence, tags=tuple(tags)))
+    if not foreign:
+        return kept
+    types = ", ".join(foreign)
+    if all(tag == "O" for sentence in kept for tag in sentence.tags):
+        raise DataError(name, f"none of its gold types ({types}) is the model's ({', '.join(dict.fromkeys(model_types))}); "
+                        "write the predictions (--format conll) and score them with `ilner evaluate GOLD PRED --map MAPPING`",
+                        line=first)
+    err_console.print(f"[yellow]{name}: read {sum(foreign.values())} gold tags of types the model lacks ({types}) as O "
+                      f"(first at line {first})[/yellow]")
+    return kept
 
 
 def _progress(stack: ExitStack, total: int | None):

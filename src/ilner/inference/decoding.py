@@ -1,10 +1,11 @@
 """Turning per-word label scores into tags: argmax, or Viterbi restricted to valid sequences.
 
-A token classifier scores each word on its own, so argmax can output ``O I-NEP``, which strict
-evaluation discards. Viterbi over log-probabilities with the scheme's transitions (IOB2: ``I-X``
-only after ``B-X`` or ``I-X``, never first; BIOES also ends every entity on ``E-X`` or ``S-X``)
-returns the best *valid* sequence at negligible cost. A model with a CRF layer adds its learned
-transition scores (start, previous x next, end). Tags come out in IOB2 whatever the model learnt.
+A token classifier scores each word on its own, so argmax can pick ``O I-NEP``; its output is
+repaired to IOB2 (that ``I-NEP`` opens an entity, as conlleval reads it). Viterbi over
+log-probabilities with the scheme's transitions (IOB2: ``I-X`` only after ``B-X`` or ``I-X``,
+never first; BIOES also ends every entity on ``E-X`` or ``S-X``) returns the best *valid*
+sequence at negligible cost. A model with a CRF layer adds its learned transition scores (start,
+previous x next, end). Tags come out in IOB2 whatever the model learnt.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ilner.data.schemes import detect_scheme, split_tag, to_iob2_prefix
+from ilner.data.schemes import detect_scheme, fix_iob2, split_tag, to_iob2_prefix
 
 DECODERS = ("viterbi", "argmax")
 
@@ -83,4 +84,12 @@ def decode_ids(log_probs: np.ndarray, labels: Sequence[str], method: str = "vite
 def decode(log_probs: np.ndarray, labels: Sequence[str], method: str = "viterbi",
            transitions: Transitions | None = None, o_penalty: float = 0.0) -> list[str]:
     """IOB2 tags for one sentence (see ``decode_ids``)."""
-    return [to_iob2_prefix(labels[i]) for i in decode_ids(log_probs, labels, method, transitions, o_penalty)]
+    return iob2_tags(decode_ids(log_probs, labels, method, transitions, o_penalty), labels)
+
+
+def iob2_tags(ids: Sequence[int], labels: Sequence[str]) -> list[str]:
+    """Label ids as valid IOB2 tags: argmax's ``I-X`` after ``O`` (or after another type) opens
+    an entity, as conlleval reads it, instead of leaving output that strict evaluation drops."""
+    tags = [to_iob2_prefix(labels[i]) for i in ids]
+    fix_iob2(tags)
+    return tags

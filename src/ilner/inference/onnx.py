@@ -1,8 +1,9 @@
 """ONNX export (fp32, and dynamically quantised int8) and an ONNX Runtime runner.
 
-``export_onnx`` writes ``onnx/model.onnx`` (+ its weights file) and, with ``int8``,
-``onnx/model_int8.onnx`` into a model directory, so ``Tagger.load(dir, backend="onnx")`` finds
-them next to the tokenizer and ``ilner.json``. Needs the ``onnx`` extra.
+``export_onnx`` writes ``onnx/model.onnx`` (+ its weights file), a CRF model's transition
+scores (``onnx/crf.npz``) and, with ``int8``, ``onnx/model_int8.onnx`` into a model directory,
+so ``Tagger.load(dir, backend="onnx")`` finds them next to the tokenizer and ``ilner.json``
+(``model.safetensors`` is not needed then). Needs the ``onnx`` extra.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import numpy as np
 from ilner.errors import IlnerError
 
 ONNX_FILES = {"onnx": "onnx/model.onnx", "onnx-int8": "onnx/model_int8.onnx"}
+CRF_FILE = "onnx/crf.npz"  # a CRF model's transition scores: the graphs output only emission scores
+CRF_ARRAYS = ("start", "transitions", "end")
 
 
 def _require(module: str):
@@ -33,12 +36,14 @@ def export_onnx(model_dir: str | Path, int8: bool = False) -> list[Path]:
     """Export a token classifier directory to ONNX (and int8); returns the files written."""
     from transformers import AutoModelForTokenClassification
 
-    from ilner.models.loading import quiet_transformers, register_architectures
+    from ilner.models.loading import checkpoint_labels, quiet_transformers, register_architectures
 
     register_architectures()
     _require("onnxscript")
     _require("onnxruntime")
     quiet_transformers()
+    if checkpoint_labels(str(model_dir)) is None:
+        raise IlnerError(f"{model_dir} is not a token-classification (NER) model")
     model_dir = Path(model_dir)
     model = AutoModelForTokenClassification.from_pretrained(model_dir).eval()
     staging = model_dir / "onnx.tmp"
@@ -46,6 +51,9 @@ def export_onnx(model_dir: str | Path, int8: bool = False) -> list[Path]:
     staging.mkdir(parents=True)
     try:
         _export_into(model, staging, int8)
+        scores = getattr(model, "transition_scores", None)
+        if scores:
+            np.savez(staging / Path(CRF_FILE).name, **dict(zip(CRF_ARRAYS, scores())))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -37,8 +37,8 @@ def _pieces(text: str) -> Iterator[tuple[int, str]]:
     """(offset, piece) of a line, cut at whitespace every MAX_PIECE characters or so."""
     start = 0
     while len(text) - start > MAX_PIECE:
-        cut = text.rfind(" ", start + MAX_PIECE // 2, start + MAX_PIECE)
-        cut = cut + 1 if cut > 0 else start + MAX_PIECE
+        window = range(start + MAX_PIECE - 1, start + MAX_PIECE // 2 - 1, -1)
+        cut = next((i + 1 for i in window if text[i].isspace()), start + MAX_PIECE)
         yield start, text[start:cut]
         start = cut
     yield start, text[start:]

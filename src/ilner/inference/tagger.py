@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ilner.data.schemes import chunks, split_tag, to_iob2_prefix
+from ilner.data.schemes import chunks, split_tag
 from ilner.errors import IlnerError
-from ilner.inference.decoding import decode_ids
+from ilner.inference.decoding import decode_ids, iob2_tags
 from ilner.inference.scores import Runner, TorchRunner, word_log_probs
 from ilner.models.encoding import WordEncoder
 from ilner.text.tokenize import Token, split_sentences, tokenize
@@ -74,23 +74,45 @@ def _model_meta(model: str) -> dict:
 BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8")
 
 
-def _crf_transitions(model_dir: Path):
-    """A CRF model's transition scores (averaged over ensemble members), read from its weights:
-    an exported ONNX graph outputs only the emission scores."""
-    weights = model_dir / "model.safetensors"
-    if not weights.is_file():
-        return None
-    from safetensors import safe_open
+def _crf_transitions(model_dir: Path, model_type: str):
+    """A CRF model's transition scores for the ONNX backend, whose graphs output only the emission
+    scores: from the export's crf.npz, else averaged over the ensemble members in the weights
+    (exports made before crf.npz). Decoding a CRF model without them loses accuracy silently."""
+    from ilner.inference.onnx import CRF_ARRAYS, CRF_FILE
+    from ilner.models.bilstm_crf import MODEL_TYPE
 
-    with safe_open(str(weights), framework="numpy") as handle:
-        keys = list(handle.keys())
-        scores = []
-        for name in ("start", "transitions", "end"):
-            found = [handle.get_tensor(k) for k in keys if k.endswith(f"crf.{name}")]
-            if not found:
-                return None
-            scores.append(np.mean(found, axis=0))
-    return tuple(scores)
+    if (model_dir / CRF_FILE).is_file():
+        with np.load(model_dir / CRF_FILE) as saved:
+            return tuple(saved[name] for name in CRF_ARRAYS)
+    weights = model_dir / "model.safetensors"
+    if weights.is_file():
+        from safetensors import safe_open
+
+        with safe_open(str(weights), framework="numpy") as handle:
+            keys = list(handle.keys())
+            scores = [[handle.get_tensor(k) for k in keys if k.endswith(f"crf.{name}")] for name in CRF_ARRAYS]
+        if all(scores):
+            return tuple(np.mean(found, axis=0) for found in scores)
+    if model_type == MODEL_TYPE:
+        raise IlnerError(f"{model_dir} is a CRF model, but its transition scores are in neither {CRF_FILE} nor "
+                         f"model.safetensors: export it again (ilner export {model_dir} --onnx)")
+    return None
+
+
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # where str.splitlines splits
+
+
+def _sentences(text: str, tokens: Sequence[Token]) -> list[tuple[int, int]]:
+    """split_sentences, also cut at every line break: a heading or byline has no end mark, and
+    `ilner predict` tags each line on its own, so the API must not join entities across lines."""
+    spans = []
+    for begin, end in split_sentences(tokens):
+        for i in range(begin + 1, end):
+            if not _LINE_BREAKS.isdisjoint(text[tokens[i - 1].end:tokens[i].start]):
+                spans.append((begin, i))
+                begin = i
+        spans.append((begin, end))
+    return spans
 
 
 class Tagger:
@@ -138,7 +160,7 @@ class Tagger:
             from ilner.inference.onnx import ONNX_FILES, OnnxRunner
 
             runner: Runner = OnnxRunner(Path(model) / ONNX_FILES[backend], len(labels),
-                                        transitions=_crf_transitions(Path(model)))
+                                        transitions=_crf_transitions(Path(model), config.model_type))
         else:
             import torch
 
@@ -157,7 +179,7 @@ class Tagger:
         results = []
         for text in texts:
             tokens = tokenize(text)
-            results.append(Tagged(text, tokens, [], sentences=split_sentences(tokens)))
+            results.append(Tagged(text, tokens, [], sentences=_sentences(text, tokens)))
         words = [[t.text for t in r.tokens[a:b]] for r in results for a, b in r.sentences]
         scored = iter(self._score(words))
         for result in results:
@@ -195,5 +217,5 @@ class Tagger:
         for log_probs in word_log_probs(self.runner, self.encoder, sentences, self.batch_size, self.pooling):
             ids = decode_ids(log_probs, self.labels, self.decoding, transitions, self.o_penalty)
             chosen = np.exp(log_probs[np.arange(len(ids)), ids]) if ids else np.zeros(0)
-            out.append(([to_iob2_prefix(self.labels[i]) for i in ids], chosen))
+            out.append((iob2_tags(ids, self.labels), chosen))
         return out

@@ -56,11 +56,14 @@ def checkpoint_labels(name_or_path: str) -> list[str] | None:
 
     register_architectures()
     looks_local = name_or_path.startswith((".", "/", "~")) or name_or_path.count("/") > 1
-    if looks_local and not Path(name_or_path).expanduser().is_dir():
+    local = Path(name_or_path).expanduser()
+    if looks_local and not local.is_dir():
         raise IlnerError(f"no model directory {name_or_path}")
+    if local.is_dir() and not (local / "config.json").is_file():
+        raise IlnerError(f"{name_or_path} is not a model directory: it has no config.json")
     try:
         config = AutoConfig.from_pretrained(name_or_path)
-    except OSError as error:
+    except (OSError, ValueError) as error:  # ValueError: a config.json without a known model_type
         raise IlnerError(
             f"cannot load model {name_or_path!r}: {error}. Give a local model directory, or a Hugging Face "
             "model id while online (xlm-roberta-base, google/muril-base-cased, ai4bharat/IndicBERTv2-MLM-only)"
