@@ -213,6 +213,18 @@ def test_words_are_assembled_from_their_pieces():
     assert torch.equal(again.affixes[0, 1], allahabad)
 
 
+def test_a_word_of_invisible_characters_is_still_a_word():
+    """Normalisation drops a zero-width space or direction mark inside a word, but a word made of
+    nothing else must still start a word of its own, or it would take its neighbour's tag."""
+    from ilner.models.encoding import WordEncoder
+
+    tokenizer = word_tokenizer(["दिल्ली में बारिश"] * 3, min_count=2, subword_size=60)
+    starts = starts_word_table(tokenizer.convert_ids_to_tokens(list(range(len(tokenizer)))))
+    sentence = ["दिल्ली", "\u200b", "\u200f", "में"]
+    pieces = WordEncoder(tokenizer, max_length=64).pieces([sentence])[0]
+    assert [int(starts[word[0]]) for word in pieces] == [1, 1, 1, 1]
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     from conftest import MIRROR

@@ -72,6 +72,7 @@ def test_normalisation_for_the_model():
     assert normalize_word("\u064a\u0654") == "\u0626"  # ئ stays ئ
     assert normalize_word("\u200b\u0b06\u0b1c\u0b3f") == "\u0b06\u0b1c\u0b3f"  # zero-width space
     assert normalize_word("\u200f2020\u200f") == "2020"  # right-to-left marks
+    assert normalize_word("\u200b") == "\u200b"  # a word of invisible characters only stays a word
     assert normalize_word("\u0915\u094d\u200d") == "\u0915\u094d\u200d"  # ZWJ kept: it shapes the letter
 
 

@@ -20,5 +20,7 @@ _ONE_SPELLING = str.maketrans(
 
 def normalize_word(word: str) -> str:
     """The form of a word the model sees (same word, same meaning, one spelling). NFC again after
-    the letter mapping: ه + hamza becomes ہ + hamza, which composes to ۂ."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", word).translate(_ONE_SPELLING))
+    the letter mapping: ه + hamza becomes ہ + hamza, which composes to ۂ. A word made only of
+    invisible characters stays as it is: a word must never vanish, or its tag would go with it."""
+    normalized = unicodedata.normalize("NFC", unicodedata.normalize("NFC", word).translate(_ONE_SPELLING))
+    return normalized or word
