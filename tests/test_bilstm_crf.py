@@ -213,6 +213,27 @@ def test_words_are_assembled_from_their_pieces():
     assert torch.equal(again.affixes[0, 1], allahabad)
 
 
+def test_feature_weights_get_the_same_gradient_every_time():
+    """Same seed, same weights: the feature CRF's gradient must not depend on thread timing, though
+    the bias feature and frequent words hit the same rows many times in a batch."""
+    from ilner.models.bilstm_crf import WideFeatures, Words
+
+    torch.manual_seed(0)
+    wide = WideFeatures(1 << 12, 13)
+    ids = torch.randint(0, 60, (32, 40))
+    affixes = ids.unsqueeze(2).repeat(1, 1, 9) % 7
+    words = Words(index=ids, membership=None, first=None, chars=None, affixes=affixes, identity=ids,
+                  lengths=torch.full((32,), 40))
+    first = torch.randint(0, 5, (32, 40, 4))
+    upstream = torch.randn(32, 40, 13)
+    gradients = []
+    for _ in range(20):
+        wide.weight.grad = None
+        (wide(words, first) * upstream).sum().backward()
+        gradients.append(wide.weight.grad.clone())
+    assert all(torch.equal(gradients[0], g) for g in gradients[1:])
+
+
 def test_a_word_of_invisible_characters_is_still_a_word():
     """Normalisation drops a zero-width space or direction mark inside a word, but a word made of
     nothing else must still start a word of its own, or it would take its neighbour's tag."""

@@ -268,7 +268,9 @@ class WideFeatures(nn.Module):
         raw = torch.cat([torch.stack(neighbours, dim=2), words.affixes, first_features, always, *extra], dim=2)
         slots = torch.arange(raw.shape[2], device=raw.device)
         ids = ((raw + 1) * 32 + slots) % (self.weight.shape[0] - 1) + 1
-        return self.weight[ids].sum(dim=2)
+        # An embedding lookup, not self.weight[ids]: indexing's backward adds the gradients of a
+        # repeated row in a varying order on several threads, so the same seed gave other weights.
+        return nn.functional.embedding(ids, self.weight).sum(dim=2)
 
 
 class LinearCrf(nn.Module):
