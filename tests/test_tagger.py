@@ -229,12 +229,17 @@ def test_predict_and_export_refuse_a_folder_that_is_not_a_model(cli, tmp_path):
 def test_predict_cli_jsonl_keeps_gold_tags(forced_model, cli, tmp_path):
     path = tmp_path / "in.jsonl"
     gold = {"tokens": ["राम", "दिल्ली", "गए"], "tags": ["B-NEP", "B-NEL", "O"], "id": 7}
-    path.write_text(json.dumps(gold, ensure_ascii=False) + "\n", encoding="utf-8")
+    # Token and text records are tagged in batches; the output keeps the input's order.
+    texts = [{"text": "दिल्ली गए", "id": 8}, {"tokens": ["राम"], "id": 9}, {"text": "मुंबई", "id": 10}]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in [gold, *texts]), encoding="utf-8")
     code, out, err = cli("predict", forced_model, path, "--input-format", "jsonl")
     assert code == 0, err
-    [record] = [json.loads(line) for line in out.splitlines()]
+    record, *others = [json.loads(line) for line in out.splitlines()]
     assert {k: record[k] for k in gold} == gold
     assert record["predicted_tags"] == ["B-NEL"] * 3 and len(record["predicted_entities"]) == 3
+    assert [r["id"] for r in others] == [8, 9, 10]
+    assert [e["text"] for e in others[0]["predicted_entities"]] == ["दिल्ली", "गए"]
+    assert "predicted_tags" not in others[0] and others[1]["predicted_tags"] == ["B-NEL"]
 
 
 def test_predict_cli_evaluate_gold_in_another_tagset(forced_model, cli, tmp_path):

@@ -112,31 +112,49 @@ def _tag_files(tagger, sources, input_format, output_format, out, evaluate) -> N
             predicted_all += predicted
             for sentence, result in zip(predicted, tagged):
                 if output_format == "conll":
-                    out.write("".join(f"{w}\t{t}\n" for w, t in zip(sentence.tokens, sentence.tags)) + "\n")
+                    out.write(_conll(sentence.tokens, sentence.tags))
                 else:
                     out.write(json.dumps({"tokens": list(sentence.tokens), "tags": list(sentence.tags),
                                           "entities": [e.to_dict() for e in result.entities]}, ensure_ascii=False) + "\n")
             continue
+        records = []
         for number, record in json_records(text, name):
             tokens, raw = record.get("tokens"), record.get("text")
             if tokens is not None:
                 if not isinstance(tokens, list) or not all(isinstance(t, str) and t.strip() for t in tokens):
                     raise DataError(name, "'tokens' must be a list of non-empty strings", line=number)
-                [result] = tagger.tag_tokens([tokens])
-            elif isinstance(raw, str):
-                [result] = tagger([raw])
-            else:
+            elif not isinstance(raw, str):
                 raise DataError(name, 'each record needs "text" (a string) or "tokens" (a list)', line=number)
-            if output_format == "conll":
-                for a, b in result.sentences:
-                    out.write("".join(f"{t.text}\t{tag}\n" for t, tag in zip(result.tokens[a:b], result.tags[a:b])) + "\n")
-            else:
-                extra = {"predicted_tags": result.tags} if tokens is not None else {}
-                out.write(json.dumps({**record, **extra, "predicted_entities": [e.to_dict() for e in result.entities]},
-                                     ensure_ascii=False) + "\n")
+            records.append(record)
+        for begin in range(0, len(records), _JSONL_BATCH):
+            for record, result in _tag_records(tagger, records[begin:begin + _JSONL_BATCH]):
+                if output_format == "conll":
+                    for a, b in result.sentences:
+                        out.write(_conll([t.text for t in result.tokens[a:b]], result.tags[a:b]))
+                else:
+                    extra = {"predicted_tags": result.tags} if record.get("tokens") is not None else {}
+                    out.write(json.dumps({**record, **extra, "predicted_entities": [e.to_dict() for e in result.entities]},
+                                         ensure_ascii=False) + "\n")
     if evaluate:
         scores = evaluate_sentences(gold_all, predicted_all)
         err_console.print(scores_table(scores, "Predictions against the input's tags (strict)"))
+
+
+_JSONL_BATCH = 256  # records tagged together: one forward pass per record would be ~1.7x slower
+
+
+def _tag_records(tagger, records: list[dict]) -> list[tuple[dict, object]]:
+    """(record, Tagged) in input order; token records and text records each tagged in one call."""
+    by_tokens = [i for i, r in enumerate(records) if r.get("tokens") is not None]
+    by_text = [i for i, r in enumerate(records) if r.get("tokens") is None]
+    results: dict[int, object] = dict(zip(by_tokens, tagger.tag_tokens([records[i]["tokens"] for i in by_tokens])))
+    results.update(zip(by_text, tagger([records[i]["text"] for i in by_text])))
+    return [(record, results[i]) for i, record in enumerate(records)]
+
+
+def _conll(tokens, tags) -> str:
+    """One sentence as CoNLL lines, blank line after."""
+    return "".join(f"{token}\t{tag}\n" for token, tag in zip(tokens, tags)) + "\n"
 
 
 def _gold_for_model(name: str, sentences: list, labels) -> list:
