@@ -126,6 +126,15 @@ def test_jsonl_spans_split_tokens_at_entity_boundaries(tmp_path):
     assert sentence.tags == ("O", "B-NEL", "O", "B-NEL", "O")
 
 
+def test_jsonl_span_boundary_inside_a_letter_is_an_error(tmp_path):
+    # रामजी: an entity "र" would leave a token starting with the vowel sign ा.
+    for name, text, end in [("matra", "रामजी आए", 1), ("virama", "क्षत्रिय आए", 2)]:
+        record = {"text": text, "entities": [{"start": 0, "end": end, "label": "NEP"}]}
+        path = write(tmp_path / f"{name}.jsonl", "\n" + json.dumps(record, ensure_ascii=False) + "\n")
+        with pytest.raises(DataError, match=rf"{name}\.jsonl:2: .*boundary inside a letter at offset {end}"):
+            read_corpus(path)
+
+
 def test_jsonl_tokens_and_errors(tmp_path):
     good = json.dumps({"tokens": ["a", "b"], "tags": ["B-NEP", "-NEL"]})
     corpus = read_corpus(write(tmp_path / "t.jsonl", good + "\n"))

@@ -4,9 +4,11 @@
   character offsets (end exclusive);
 - tokens: ``{"tokens": [...], "tags": [...]}``.
 
-Reading spans needs tokens: the text is split at whitespace, and also at every entity boundary
-that falls inside a word (``दिल्ली,`` with the entity ``दिल्ली`` gives ``दिल्ली`` and ``,``), so
-no entity is ever lost or widened.
+Reading spans needs tokens: the text is split at whitespace (so that span files ilner writes,
+tokens joined by spaces, read back to the same tokens), and also at every entity boundary that
+falls inside a word (``दिल्ली,`` with the entity ``दिल्ली`` gives ``दिल्ली`` and ``,``), so no
+entity is ever lost or widened. An entity boundary inside a grapheme cluster (between a
+consonant and its vowel sign or virama) is an error: no token may start with a matra.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ilner.data.files import atomic_write_text
 from ilner.data.repair import RepairReport, clean_tag
 from ilner.data.schemes import Chunk, chunks, chunks_to_iob2
 from ilner.errors import DataError
+from ilner.text.tokenize import grapheme_boundaries
 
 JSONL_KINDS = ("spans", "tokens")
 _NON_SPACE = re.compile(r"\S+")
@@ -47,6 +50,12 @@ def _spans_to_raw(record: dict, source: str, line: int, report: RepairReport) ->
         if not text[start:end].strip():
             _fail(source, line, f"entity {entity!r} covers only whitespace")
         spans.append((start, end, str(label)))
+    boundaries = grapheme_boundaries(text)
+    for start, end, label in spans:
+        inside = [offset for offset in (start, end) if offset not in boundaries]
+        if inside:
+            _fail(source, line, f"entity {text[start:end]!r} ({label}, {start}-{end}) has a boundary inside a "
+                  f"letter at offset {inside[0]} (a vowel sign, virama or nukta belongs to its consonant)")
     spans.sort()
     for (_, end_a, _), (start_b, _, _) in zip(spans, spans[1:]):
         if start_b < end_a:

@@ -64,6 +64,12 @@ class Token(NamedTuple):
     end: int
 
 
+def grapheme_boundaries(text: str) -> set[int]:
+    """Offsets where a token may start or end: between grapheme clusters (whitespace apart, as in
+    ``tokenize``), and the two ends of the text."""
+    return {m.start() for m in _CLUSTER.finditer(text)} | {len(text)}
+
+
 def _kind(cluster: str) -> str:
     """"space", "punct" or "word", from the cluster's first character."""
     first = cluster[0]
