@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from ilner.data.files import new_file_mode
 from ilner.data import registry, resolve
 from ilner.errors import DatasetUnavailableError, IlnerError
 
@@ -95,6 +96,7 @@ def test_fetch_downloads_verifies_and_caches(upstream):
     assert [how for _, _, how in results] == ["downloaded"] * 3
     for data_file, path, _ in results:
         assert path.is_relative_to(registry.cache_dir()) and registry.sha256_of(path) == data_file.sha256
+        assert path.stat().st_mode & 0o777 == new_file_mode()  # not private to this user: caches are shared
     assert [how for _, _, how in registry.fetch("il-ner:telugu:*")] == ["cached"] * 3
     [source] = resolve("il-ner:telugu:dev")  # found in the cache now
     assert source.path == registry.cache_dir() / "il-ner/Telugu/Telugu-dev.txt"
@@ -104,7 +106,8 @@ def test_download_with_wrong_checksum_is_refused(upstream):
     data_file = registry.match("il-ner:urdu:dev")[0]
     served = upstream / data_file.repo / data_file.commit / data_file.upstream_path
     served.write_text("tampered\tO\n", encoding="utf-8")
-    with pytest.raises(IlnerError, match="has sha256"):
+    with pytest.raises(IlnerError, match="the download of il-ner:urdu:dev from .* has sha256 .*try again") as refused:
         registry.fetch("il-ner:urdu:dev")
+    assert ".part" not in str(refused.value)  # the partial file is gone: the message must not send users to it
     assert not (registry.cache_dir() / data_file.mirror_path).exists()
     assert not list(registry.cache_dir().rglob("*.part"))

@@ -4,7 +4,7 @@ import pytest
 from conftest import write
 
 from ilner.data import load_corpora, load_mapping, load_tagset
-from ilner.data.tagsets import builtin_mappings, builtin_tagsets, find_mapping
+from ilner.data.tagsets import builtin_mappings, builtin_tagsets
 from ilner.errors import TagsetError
 
 
@@ -24,7 +24,7 @@ def test_every_builtin_mapping_loads():
 
 
 def test_hiner_to_il_ner_mapping():
-    mapping = find_mapping("hiner-original", "il-ner")
+    mapping = load_mapping("hiner-original_to_il-ner")
     tags = ["B-PERSON", "I-PERSON", "B-FESTIVAL", "I-FESTIVAL", "B-LITERATURE", "O", "B-TIMEX"]
     assert mapping.map_tags(tags) == ["B-NEP", "I-NEP", "O", "O", "B-NEAR", "O", "B-NETI"]
     assert load_mapping("il-ner_to_coarse").map_tags(["B-NEP", "B-NEN", "I-NEN", "B-NEO"]) == ["B-PER", "O", "O", "B-ORG"]
@@ -57,8 +57,8 @@ def test_unmapped_type_at_use_is_an_error(tmp_path):
 def test_unknown_names():
     with pytest.raises(TagsetError, match="unknown tagset 'ilner': built-in ones are"):
         load_tagset("ilner")
-    with pytest.raises(TagsetError, match="no built-in mapping from il-ner to hiner-original"):
-        find_mapping("il-ner", "hiner-original")
+    with pytest.raises(TagsetError, match="unknown mapping 'il-ner_to_hiner-original': built-in ones are"):
+        load_mapping("il-ner_to_hiner-original")
 
 
 def test_mapping_real_hiner(mirror):

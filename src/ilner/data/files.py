@@ -90,7 +90,7 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
-        mode = 0o666 & ~_umask()
+        mode = new_file_mode()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -102,8 +102,9 @@ def atomic_write_text(path: str | Path, text: str) -> None:
         raise
 
 
-def _umask() -> int:
-    """The process umask (it can only be read by setting it)."""
+def new_file_mode() -> int:
+    """The mode ``open()`` gives a new file: 0666 less the process umask (which can only be read
+    by setting it)."""
     mask = os.umask(0o022)
     os.umask(mask)
-    return mask
+    return 0o666 & ~mask

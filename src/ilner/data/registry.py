@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from ilner.data.files import new_file_mode
 from ilner.errors import DatasetUnavailableError, IlnerError
 
 # Upstream files are fetched from here; tests point it at a local server.
@@ -161,11 +162,15 @@ def download(data_file: DataFile, progress: Callable[[str], None] | None = None)
             f"{data_file.dataset}`, or point ILNER_DATA_DIR (or --data-dir) at a mirror holding "
             f"{data_file.mirror_path}"
         ) from None
-    try:
-        _verified(partial, data_file)
-    except IlnerError:
+    actual = sha256_of(partial)
+    if actual != data_file.sha256:
         partial.unlink(missing_ok=True)
-        raise
+        raise IlnerError(
+            f"the download of {data_file.address} from {data_file.url} has sha256 {actual}, expected "
+            f"{data_file.sha256} (upstream {data_file.repo}@{data_file.commit[:10]}); it was cut short or "
+            "upstream changed the file: try again, or read a copy you trust as a plain path"
+        )
+    os.chmod(partial, new_file_mode())  # not mkstemp's 0600, which would keep a shared cache from others
     os.replace(partial, target)
     return target
 

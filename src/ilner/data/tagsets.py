@@ -157,14 +157,3 @@ def load_mapping(name_or_path: str) -> TagMapping:
             "add them to 'map:' or give a 'default:' (e.g. O)"
         )
     return TagMapping(source.name, target.name, table, default, origin=str(path))
-
-
-def find_mapping(source: str, target: str) -> TagMapping:
-    """The built-in mapping from tagset ``source`` to ``target``; an error names the ones there are."""
-    name = f"{source}_to_{target}"
-    if name not in builtin_mappings():
-        raise TagsetError(
-            f"no built-in mapping from {source} to {target}; built-in ones are "
-            f"{', '.join(builtin_mappings())}; write a YAML mapping file and pass its path"
-        )
-    return load_mapping(name)
