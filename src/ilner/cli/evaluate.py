@@ -83,7 +83,8 @@ def evaluate(
     console.print(f"{other} micro F1 (all sentences): {pct(overall['other'].micro.f1)}")
     interval = bootstrap_f1(all_gold, all_pred, n=bootstrap, scheme=scheme) if bootstrap else None
     if interval:
-        console.print(f"{scheme} micro F1 with 95% bootstrap interval ({bootstrap} resamples of sentences): {interval}")
+        console.print(f"{scheme} micro F1 of all {len(all_gold)} sentences with 95% bootstrap interval "
+                      f"({bootstrap} resamples of sentences): {interval}")
     if several:
         table = Table(title="Per language", title_justify="left")
         for column in ("language", "sentences", "precision", "recall", f"F1 {scheme}", f"F1 {other}"):
