@@ -127,6 +127,23 @@ def test_repair_refuses_sources_with_the_same_output_name(cli, mirror, tmp_path)
     assert not (tmp_path / "out").exists()
 
 
+def test_repair_and_convert_refuse_outputs_they_cannot_write(cli, mirror, tmp_path):
+    folder, file = tmp_path / "folder", tmp_path / "file.txt"
+    folder.mkdir()
+    file.write_text("x\n", encoding="utf-8")
+    cases = [
+        (("data", "repair", "il-ner:telugu:test", folder), "is a folder"),
+        (("data", "repair", "il-ner:telugu:*", file), "stands for 3 files, so give a folder"),
+        (("data", "repair", "il-ner:telugu:test", tmp_path / "x.txt", "--output-scheme", "bio"), "choose iob2 or bioes"),
+        (("data", "repair", "il-ner:telugu:test", tmp_path / "x.jsonl", "--output-scheme", "bioes"), "for CoNLL output"),
+        (("data", "convert", "il-ner:telugu:test", folder), "is a directory"),
+    ]
+    for args, message in cases:
+        code, _, err = cli(*args)
+        assert code == 2 and message in " ".join(err.replace("│", " ").split()) and "Traceback" not in err, args
+    assert file.read_text(encoding="utf-8") == "x\n" and not list(folder.iterdir())
+
+
 def test_stats_json(cli, mirror, tmp_path):
     code, out, _ = cli("data", "stats", "il-ner:urdu:test", "--json", tmp_path / "stats.json")
     assert code == 0 and "Arabic" in out

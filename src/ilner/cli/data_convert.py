@@ -22,7 +22,7 @@ TARGETS = {
 @data_app.command("convert")
 def convert(
     source: Annotated[str, typer.Argument(help="File or dataset address.", show_default=False)],
-    output: Annotated[Path, typer.Argument(help="Output file.", show_default=False)],
+    output: Annotated[Path, typer.Argument(help="Output file.", dir_okay=False, show_default=False)],
     to: Annotated[str, typer.Option("--to", help=f"Output format: {', '.join(TARGETS)}.")] = "jsonl",
     tagset: TagsetOption = None,
     keep_unknown: KeepUnknownOption = False,

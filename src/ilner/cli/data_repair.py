@@ -34,9 +34,20 @@ def repair(
 
     Example: ilner data repair il-ner:telugu:test telugu-test.repaired.txt
     """
+    if output_scheme not in ("iob2", "bioes"):
+        raise typer.BadParameter(f"{output_scheme!r}; choose iob2 or bioes", param_hint="--output-scheme")
     loaded = load_corpora([source], data_dir=data_dir, tagset=tagset, scheme=input_scheme,
                           keep_unknown=keep_unknown, progress=progress)
     several = len(loaded) > 1
+    if several and output.is_file():
+        raise typer.BadParameter(f"{output} is a file; {source} stands for {len(loaded)} files, so give a folder",
+                                 param_hint="OUTPUT")
+    if not several and output.is_dir():
+        raise typer.BadParameter(f"{output} is a folder; give the output file's path", param_hint="OUTPUT")
+    if output_scheme != "iob2" and any(guess_format(output / src.path.name if several else output) == "jsonl"
+                                       for src, _ in loaded):
+        raise typer.BadParameter("JSONL output holds spans or IOB2 tags; --output-scheme is for CoNLL output",
+                                 param_hint="--output-scheme")
     names = [src.path.name for src, _ in loaded]
     if several and len(set(names)) < len(names):
         raise DataError(source, "stands for several files with the same name, which would overwrite each "
