@@ -54,6 +54,18 @@ def test_unmapped_type_at_use_is_an_error(tmp_path):
         mapping.map_tags(["B-GAME"])
 
 
+@pytest.mark.parametrize("body, message", [
+    ("types: {1: x}", "must map type names to descriptions"),
+    ("types: {PER: [a, b]}", "must map type names to descriptions"),
+    ("types: [per]", "must be upper case"),
+])
+def test_bad_tagset_files(tmp_path, body, message):
+    path = tmp_path / "t.yaml"
+    path.write_text(body + "\n", encoding="utf-8")
+    with pytest.raises(TagsetError, match=rf"tagset file .*t\.yaml: .*{message}"):
+        load_tagset(str(path))
+
+
 def test_unknown_names():
     with pytest.raises(TagsetError, match="unknown tagset 'ilner': built-in ones are"):
         load_tagset("ilner")

@@ -113,6 +113,9 @@ def load_tagset(name_or_path: str) -> Tagset:
     if not isinstance(types, dict) or not types:
         raise TagsetError(f"tagset file {path} needs a non-empty 'types:' list or mapping")
     for entity_type in types:
+        if not isinstance(entity_type, str) or not isinstance(types[entity_type], str):
+            raise TagsetError(f"tagset file {path}: 'types:' must map type names to descriptions (text), "
+                              f"got {entity_type!r}: {types[entity_type]!r}")
         if entity_type != entity_type.strip().upper() or "-" in entity_type or entity_type == "O":
             raise TagsetError(
                 f"tagset file {path}: type {entity_type!r} must be upper case, without '-', and not O"
