@@ -62,6 +62,24 @@ def test_pretraining_learns_and_ner_training_starts_from_it(tmp_path, mirror, ar
     torch.testing.assert_close(start.state_dict()[name], pretrained.state_dict()[name])
 
 
+def test_a_feature_crf_alone_has_nothing_to_pretrain(tmp_path):
+    from ilner.errors import IlnerError
+    from ilner.training import load_config
+    from ilner.training.config import preset_path
+
+    config = load_config(preset_path("crf"), [f"output_dir={tmp_path / 'p'}"])
+    with pytest.raises(IlnerError, match="feature CRF alone .* no encoder to pre-train"):
+        run_pretraining(config, ["il-ner:hindi:dev"], log=lambda m: None)
+
+
+def test_too_small_a_vocabulary_is_a_clear_error():
+    from ilner.errors import IlnerError
+    from ilner.models.scratch import train_tokenizer
+
+    with pytest.raises(IlnerError, match="scratch.vocab_size 6 cannot hold every character"):
+        train_tokenizer(["अबकदफ गहजक"], 6)
+
+
 def test_pretrain_cli_needs_a_scratch_model(cli, tmp_path):
     code, _, err = cli("pretrain", "--corpus", "il-ner:hindi:dev", "-o", str(tmp_path / "p"), "--set", "model=xlm-roberta-base")
     assert code == 2 and "model: scratch" in err

@@ -339,21 +339,118 @@ def test_language_stages_continue_the_joint_model_on_each_language_alone(tmp_pat
     assert [r.output_dir for r in again] == [root]
 
 
-def test_a_fresh_run_forgets_what_the_earlier_run_left(tmp_path):
+class _Stop(Exception):
+    """Raised in place of training a model: what a run did before it is what a test looks at."""
+
+
+def _no_training(config, **kwargs):
+    raise _Stop
+
+
+def test_a_fresh_run_forgets_what_the_earlier_run_left(tmp_path, hindi, monkeypatch):
     """Before its NER init, a fresh run clears the main run's checkpoints (else a --resume after a
-    crash in the NER init would continue the old main run) and unmarks the old language stages."""
+    crash in the NER init would continue the old main run) and all of its old language stages,
+    finished or not (else a --resume would skip or continue them)."""
     root = tmp_path / "run"
     (root / "checkpoints/last").mkdir(parents=True)
     (root / "checkpoints/last/trainer_state.json").write_text("{}")
     for name, source in (("hindi", str(root)), ("mine", "somewhere/else")):
-        (root / name).mkdir(parents=True)
+        (root / name / "checkpoints").mkdir(parents=True)
         (root / name / "ilner.json").write_text(json.dumps({"init_from": source}))
-    config = tiny_config(tmp_path, f"ner_init={{train: [{tmp_path / 'missing.conll'}]}}", "language_stages.epochs=1")
-    with pytest.raises(IlnerError, match="missing.conll"):
+    (root / "urdu/checkpoints/last").mkdir(parents=True)  # a stage killed before it finished
+    (root / "urdu/checkpoints/last/trainer_state.json").write_text(json.dumps({"fingerprint": {"init_from": str(root)}}))
+    import ilner.training.experiments as experiments
+
+    monkeypatch.setattr(experiments, "run_training", _no_training)
+    config = tiny_config(tmp_path, f"train=[{hindi['train']}]", "dev=[]", "test=[]", "language_stages.epochs=1")
+    with pytest.raises(_Stop):
         run_experiment(config, log=lambda m: None)
     assert not (root / "checkpoints").exists()
-    assert not (root / "hindi/ilner.json").exists()  # a stage of the earlier run: no longer finished
-    assert (root / "mine/ilner.json").exists()  # not ours: left alone
+    assert not (root / "hindi/ilner.json").exists() and not (root / "hindi/checkpoints").exists()
+    assert not (root / "urdu/checkpoints").exists()
+    assert (root / "mine/ilner.json").exists() and (root / "mine/checkpoints").exists()  # not ours: left alone
+
+
+def _finished_run(root: Path, stage: bool = True) -> list[Path]:
+    """The files a finished run (and its hindi stage) leaves; their content does not matter here."""
+    files = [root / "config.json", root / "ilner.json", root / "metrics.jsonl", root / "checkpoints/last/trainer_state.json"]
+    files += [root / "hindi/ilner.json", root / "hindi/config.json"] if stage else []
+    for path in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"init_from": str(root)}))
+    return files
+
+
+@pytest.mark.parametrize("overrides,message", [
+    (["tagset=il_ner"], "unknown tagset 'il_ner'"),
+    (["train=[{missing}]"], "missing.txt: no such file"),
+    (["only_language=odia"], "no training sentences of 'odia'"),
+])
+@pytest.mark.parametrize("stages", [False, True])
+def test_a_config_mistake_keeps_the_earlier_model(tmp_path, hindi, overrides, message, stages):
+    files = _finished_run(tmp_path / "run")
+    overrides = [o.format(missing=tmp_path / "missing.txt") for o in overrides]
+    config = tiny_config(tmp_path, f"train=[{hindi['train']}]", "dev=[]", "test=[]", *overrides,
+                         *(["language_stages.epochs=1"] if stages else []))
+    with pytest.raises(IlnerError, match=message):
+        (run_experiment if stages else run_training)(config, log=lambda m: None)
+    assert all(path.exists() for path in files)
+
+
+@pytest.mark.parametrize("strategy", ["cross-lingual", "progressive"])
+def test_a_fresh_multi_model_run_forgets_all_its_models(tmp_path, hindi, monkeypatch, strategy):
+    """Before its first model trains, a fresh run removes what every one of its models had, so
+    that a --resume after a crash neither skips nor continues models of the earlier run."""
+    import ilner.training.experiments as experiments
+
+    data = Path(hindi["train"]).parent
+    if strategy == "cross-lingual":
+        overrides = ["strategy=cross-lingual", "languages=[Hindi, Hindi2]", f'train=["{data}/{{language}}-train.txt"]']
+        (data / "Hindi2-train.txt").write_text(Path(hindi["train"]).read_text(encoding="utf-8"), encoding="utf-8")
+        dirs = ["Hindi", "Hindi2"]
+    else:
+        overrides = ["strategy=progressive", f"stages=[{{name: a, train: [{hindi['train']}]}}, {{name: b, train: [{hindi['train']}]}}]"]
+        dirs = ["stage-1-a", "stage-2-b"]
+    root = tmp_path / "run"
+    files = [f for d in dirs for f in _finished_run(root / d, stage=False)]
+
+    monkeypatch.setattr(experiments, "run_training", _no_training)
+    with pytest.raises(_Stop):
+        run_experiment(tiny_config(tmp_path, *overrides, "dev=[]", "test=[]"), log=lambda m: None)
+    assert not any(path.exists() for path in files)
+
+
+def test_progressive_resume_refuses_stages_trained_with_other_settings(tmp_path, hindi):
+    config = tiny_config(tmp_path, "strategy=progressive", "dev=[]", "test=[]", "epochs=1", "max_train_sentences=60",
+                         f"stages=[{{name: a, train: [{hindi['train']}]}}, {{name: b, train: [{hindi['dev']}]}}]")
+    run_experiment(config, log=lambda m: None)
+    logs: list[str] = []
+    run_experiment(config, resume=True, log=logs.append)
+    assert "== stage 1 (a) already finished; continuing from it" in logs
+    changed = replace(config, learning_rate=1e-3)
+    with pytest.raises(IlnerError, match="stage-1-a holds a model trained with other settings \\(learning_rate\\)"):
+        run_experiment(changed, resume=True, log=lambda m: None)
+
+
+def test_continuing_a_model_checks_its_script_and_positions(tmp_path):
+    source = tmp_path / "odia-model"
+    source.mkdir()
+    (source / "ilner.json").write_text(json.dumps({"script": "devanagari"}))
+    (source / "config.json").write_text(json.dumps({"model_type": "xlm-roberta", "max_position_embeddings": 66,
+                                                    "pad_token_id": 1}))
+    with pytest.raises(IlnerError, match="script 'devanagari', but this run uses script 'native'.*--set script=devanagari"):
+        run_training(tiny_config(tmp_path, f"model={source}"), log=lambda m: None)
+    with pytest.raises(IlnerError, match="max_length 128 is more than the 64 positions .*--set max_length=64"):
+        run_training(tiny_config(tmp_path, f"model={source}", "script=devanagari", "max_length=128"), log=lambda m: None)
+
+
+def test_string_keys_are_taken_as_typed():
+    config = load_config(None, ["output_dir=/tmp/x/run #2", "description=Hindi run #2", "model=yes",
+                                "data_dir=no", "only_language=null", "train=[a.txt, b.txt]", "epochs=3",
+                                "keep_unknown=yes"])
+    assert (config.output_dir, config.description, config.model) == ("/tmp/x/run #2", "Hindi run #2", "yes")
+    assert config.data_dir == "no" and config.only_language is None
+    assert config.train == ["a.txt", "b.txt"] and config.epochs == 3 and config.keep_unknown is True
 
 
 def test_only_language_with_no_such_sentences_is_a_clear_error(tmp_path, hindi):
@@ -538,6 +635,15 @@ def test_shipped_configs_are_valid():
     (["language_stages.epochs=-1"], "'language_stages.epochs' must not be negative"),
     (["language_stages.learning_rate=0"], "'language_stages.learning_rate' must be positive"),
     (["language_stages.epochs=2", "strategy=cross-lingual", "languages=[hindi]"], "language_stages follow a single run"),
+    (["stages=[{train: [x.conll]}]"], "'stages' are trained by strategy 'progressive' only, not 'single'"),
+    (["languages=[hindi]", "strategy=progressive", "stages=[{train: [x.conll]}]"],
+     "'languages' are used by strategy 'cross-lingual' only, not 'progressive'"),
+    (["strategy=progressive", "stages=[{train: [x.conll], epochs: -1}]"], "stage 1 \\(unnamed\\): 'epochs' must be positive"),
+    (["strategy=progressive", "stages=[{train: [x.conll], learning_rate: 0}]"], "'learning_rate' must be positive"),
+    (["max_length=6"], "'max_length' must be at least 10"),
+    (["scratch.num_heads=3"], "'scratch.num_heads' \\(3\\) must divide scratch.hidden_size \\(256\\)"),
+    (["scratch.vocab_size=0"], "'scratch.vocab_size' must be at least"),
+    (["scratch.dropout=1.0"], "'scratch.dropout' must be at least 0 and below 1"),
     (["epochs"], "--set expects key=value"),
     (["train=[a/{language}.txt]"], "not valid YAML"),
 ])
@@ -581,5 +687,7 @@ def test_model_card_of_a_continued_bilstm_crf_still_says_what_it_is():
     assert "register()" in card  # loading it through transformers needs ilner's architecture
     assert "Decoding takes 0.25 off every word's O score to find more entities (ilner applies it" in card
     assert 'echo "प्रधानमंत्री नरेंद्र मोदी' in card
+    untrained = model_card({**meta, "best_epoch": None, "config": {**meta["config"], "epochs": 0}})
+    assert "no epoch trained" in untrained and "no dev data" not in untrained
     urdu = model_card({**meta, "languages": ["urdu"]})
     assert 'echo "وزیر اعظم نریندر مودی' in urdu and "प्रधानमंत्री" not in urdu  # an Urdu model's example is Urdu

@@ -16,7 +16,7 @@ from ilner.cli._render import pct
 def train(
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML config (see configs/).")] = None,
     preset: Annotated[Optional[str], typer.Option("--preset", help="A config shipped with ilner instead of --config: cpu (BiLSTM-CRF ensemble from scratch, all four languages) or crf (a feature CRF, the fast baseline).")] = None,
-    overrides: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config key: key=value (YAML value; dots for nested keys). Repeatable.")] = None,
+    overrides: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config key: key=value (dots for nested keys; YAML for lists, numbers and booleans, text keys taken as typed). Repeatable.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="Shortcut for --set model=... (a hub id, a model directory, e.g. from ilner pretrain, or scratch).")] = None,
     output_dir: Annotated[Optional[str], typer.Option("--output-dir", "-o", help="Shortcut for --set output_dir=...")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint in the output directory.")] = False,

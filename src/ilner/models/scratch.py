@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ilner.errors import IlnerError
+
 SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # XLM-R's ids 0..4
 
 
@@ -72,7 +74,13 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int):
         vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, unk_token="<unk>", max_piece_length=12,
         show_progress=False,
     )
-    backend.train_from_iterator((unicodedata.normalize("NFC", t) for t in texts), trainer)
+    try:
+        backend.train_from_iterator((unicodedata.normalize("NFC", t) for t in texts), trainer)
+    except Exception as error:  # the tokenizers library raises a bare Exception
+        if "not large enough" not in str(error):
+            raise
+        raise IlnerError(f"scratch.vocab_size {vocab_size} cannot hold every character of the training text; "
+                         "raise scratch.vocab_size (a few thousand is usual)") from None
     backend.model = _canonical_unigram(backend)
     return XLMRobertaTokenizer(tokenizer_object=backend, model_max_length=512)
 

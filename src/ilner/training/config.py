@@ -165,11 +165,30 @@ def _build(cls: type, values: dict, prefix: str = ""):
     return cls(**{k: _coerce(v, hints[k], prefix + k) for k, v in values.items()})
 
 
+def _annotation(keys: list[str]) -> Any:
+    """The annotated type of a dotted config key (None for no such key)."""
+    annotation: Any = TrainConfig
+    for key in keys:
+        hints = typing.get_type_hints(annotation) if dataclasses.is_dataclass(annotation) else {}
+        if key not in hints:
+            return None
+        annotation = hints[key]
+    return annotation
+
+
 def parse_override(text: str) -> tuple[list[str], Any]:
-    """``a.b=value`` -> (["a", "b"], value parsed as YAML: numbers, lists, null...)."""
+    """``a.b=value`` -> (["a", "b"], value parsed as YAML: numbers, lists, null...). Values of
+    string keys (paths, names, descriptions) are taken as typed, where YAML would cut them at
+    `` #`` or read ``yes`` as a boolean; ``null`` still unsets an optional one."""
     if "=" not in text:
         raise IlnerError(f"--set expects key=value, got {text!r}")
     key, raw = text.split("=", 1)
+    keys = key.strip().split(".")
+    annotation = _annotation(keys)
+    if annotation is str:
+        return keys, raw
+    if typing.get_args(annotation) == (str, type(None)):
+        return keys, None if raw.strip() in ("null", "~") else raw
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as error:
@@ -179,7 +198,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
                 "{ } : or , e.g. train='[\"data/{language}-train.txt\"]'"
             ) from None
         value = raw  # a plain string such as a description with a colon
-    return key.strip().split("."), value
+    return keys, value
 
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "resources" / "presets"
@@ -224,6 +243,26 @@ def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> Tr
     return config
 
 
+# Smallest scratch.vocab_size: the special tokens and a piece (training text needs more: see train_tokenizer).
+MIN_VOCAB_SIZE = 6
+# The shortest window: an encoder's special tokens (at most 2 in the usual ones) and 8 word pieces.
+MIN_MAX_LENGTH = 10
+
+
+def _validate_scratch(spec: ScratchSpec) -> None:
+    """Sizes of the model built from scratch that its builders would reject with a library traceback."""
+    if spec.vocab_size < MIN_VOCAB_SIZE:
+        raise IlnerError(f"config key 'scratch.vocab_size' must be at least {MIN_VOCAB_SIZE}, got {spec.vocab_size}")
+    if not 0.0 <= spec.dropout < 1.0:
+        raise IlnerError(f"config key 'scratch.dropout' must be at least 0 and below 1, got {spec.dropout}")
+    for key in ("hidden_size", "num_layers", "num_heads", "intermediate_size", "max_positions"):
+        if getattr(spec, key) <= 0:
+            raise IlnerError(f"config key 'scratch.{key}' must be positive")
+    if spec.architecture == "transformer" and spec.hidden_size % spec.num_heads:
+        raise IlnerError(f"config key 'scratch.num_heads' ({spec.num_heads}) must divide scratch.hidden_size "
+                         f"({spec.hidden_size})")
+
+
 def _validate(config: TrainConfig) -> None:
     from ilner.inference.decoding import DECODERS
     from ilner.text.transliterate import SCRIPT_TRANSFORMS
@@ -248,6 +287,10 @@ def _validate(config: TrainConfig) -> None:
             raise IlnerError(f"config key {key!r} must not be negative")
     if config.max_train_sentences is not None and config.max_train_sentences <= 0:
         raise IlnerError("config key 'max_train_sentences' must be positive (or null for all)")
+    if config.max_length < MIN_MAX_LENGTH:
+        raise IlnerError(f"config key 'max_length' must be at least {MIN_MAX_LENGTH} (special tokens and 8 pieces "
+                         f"of words), got {config.max_length}")
+    _validate_scratch(config.scratch)
     from ilner.models.scratch import ARCHITECTURES
 
     if config.scratch.architecture not in ARCHITECTURES:
@@ -272,9 +315,20 @@ def _validate(config: TrainConfig) -> None:
         raise IlnerError(
             f"scratch.max_positions ({config.scratch.max_positions}) must be at least max_length ({config.max_length})"
         )
+    if config.stages and config.strategy != "progressive":
+        raise IlnerError(f"'stages' are trained by strategy 'progressive' only, not {config.strategy!r}: "
+                         "set strategy: progressive, or drop stages")
+    if config.languages and config.strategy != "cross-lingual":
+        raise IlnerError(f"'languages' are used by strategy 'cross-lingual' only, not {config.strategy!r}: "
+                         "set strategy: cross-lingual, or drop languages")
     for number, stage in enumerate(config.stages, start=1):
         if not stage.train:
             raise IlnerError(f"stage {number} ({stage.name or 'unnamed'}) has no 'train' data")
+        if stage.epochs is not None and stage.epochs <= 0:
+            raise IlnerError(f"stage {number} ({stage.name or 'unnamed'}): 'epochs' must be positive "
+                             "(leave it out for the top-level epochs)")
+        if stage.learning_rate is not None and not stage.learning_rate > 0:
+            raise IlnerError(f"stage {number} ({stage.name or 'unnamed'}): 'learning_rate' must be positive")
     if config.ner_init.train:
         if config.strategy != "single":
             raise IlnerError(f"ner_init comes before a single run; strategy {config.strategy!r} has its own stages "

@@ -8,16 +8,66 @@ from dataclasses import replace
 from pathlib import Path
 
 from ilner.data.files import atomic_write_text
-from ilner.training.config import LanguageStages, NerInit, TrainConfig
-from ilner.training.trainer import Checkpoints, Log, RunResult, forget_run, run_training
+from ilner.data.sources import resolve
+from ilner.data.tagsets import load_tagset
+from ilner.errors import DataError, IlnerError
+from ilner.training.config import LanguageStages, NerInit, Stage, TrainConfig
+from ilner.training.trainer import Checkpoints, Log, RunResult, forget_run, run_training, settings_changed
 
 
 def _fill(specs: list[str], language: str) -> list[str]:
     return [spec.replace("{language}", language) for spec in specs]
 
 
-def _finished(output_dir: Path) -> bool:
-    return (output_dir / "ilner.json").exists() and (output_dir / "config.json").exists()
+def _finished(run: TrainConfig, init_from: str | None = None) -> bool:
+    """Whether ``run``'s model is in its output_dir. One trained with other settings is refused: it
+    is no stage of this run, and skipping or continuing from it would mix two runs."""
+    output_dir = Path(run.output_dir)
+    if not ((output_dir / "ilner.json").exists() and (output_dir / "config.json").exists()):
+        return False
+    changed = settings_changed(run, output_dir, init_from)
+    if changed:
+        raise IlnerError(f"cannot resume: {output_dir} holds a model trained with other settings "
+                         f"({', '.join(changed)}); resume with the same config, or start afresh without --resume")
+    return True
+
+
+def _check_data(config: TrainConfig, specs: list[str]) -> None:
+    """Fail on an unknown tagset, missing data or an only_language the training data lacks
+    before an earlier run's models are removed."""
+    load_tagset(config.tagset)
+    languages = set()
+    for spec in specs:
+        for source in resolve(spec, config.data_dir, plain_tagset=config.tagset):
+            if not source.path.is_file():
+                raise DataError(source.name, "no such file")
+            if spec in config.train:
+                languages.add(source.language or "unknown")
+    if config.only_language and config.only_language not in languages:
+        raise IlnerError(f"only_language: no training sentences of {config.only_language!r} "
+                         f"(the training data has {', '.join(sorted(languages))})")
+
+
+def _started_from(run_dir: Path) -> str | None:
+    """The model a run continued from, as its ilner.json or (unfinished) last checkpoint records it."""
+    meta, state = run_dir / "ilner.json", Checkpoints(run_dir).last / "trainer_state.json"
+    if meta.exists():
+        return json.loads(meta.read_text(encoding="utf-8")).get("init_from")
+    if state.exists():
+        return json.loads(state.read_text(encoding="utf-8")).get("fingerprint", {}).get("init_from")
+    return None
+
+
+def _forget(run_dirs: list[Path], log: Log) -> None:
+    """A fresh run forgets every model it owns, so that none resumes or looks finished later."""
+    if not _is_main_process():
+        return
+    earlier = [d for d in run_dirs if (d / "config.json").exists() or Checkpoints(d).root.exists()]
+    if earlier:
+        log(f"starting afresh: the earlier models in {', '.join(map(str, earlier))} are removed "
+            "(--resume continues a run)")
+    for run_dir in run_dirs:
+        forget_run(run_dir)
 
 
 def _is_main_process() -> bool:
@@ -29,15 +79,15 @@ def _is_main_process() -> bool:
 
 def run_experiment(config: TrainConfig, *, resume: bool = False, log: Log = print) -> list[RunResult]:
     """Run the config's strategy; returns the runs in order (their models are in their output dirs)."""
+    root = Path(config.output_dir)
     if config.strategy == "single":
-        root = Path(config.output_dir)
-        if (config.ner_init.train or config.language_stages.epochs) and _is_main_process() \
-                and not (resume and Checkpoints(root).available()):
-            # The main run starts afresh: what it left before must neither resume nor look finished.
-            if (root / "config.json").exists():
-                log(f"starting afresh in {root} (its earlier models are removed; --resume continues a run)")
-            forget_run(root)
-            _forget_language_stages(root)
+        if (config.ner_init.train or config.language_stages.epochs) and not (resume and Checkpoints(root).available()):
+            # The main run starts afresh: what it and its stages left must neither resume nor look
+            # finished (a finished NER init is kept for --resume, which continues after it).
+            _check_data(config, [*config.train, *config.dev, *config.test, *config.ner_init.train])
+            stages = [d for d in root.glob("*")
+                      if d.is_dir() and (s := _started_from(d)) and Path(s).resolve() == root.resolve()]
+            _forget([root, *stages, *([] if resume else [root / "ner-init"])], log)
         results = []
         if config.ner_init.train:
             results.append(ner_init(config, resume=resume, log=log))
@@ -48,7 +98,14 @@ def run_experiment(config: TrainConfig, *, resume: bool = False, log: Log = prin
             results += language_stages(config, resume=resume, log=log)
         return results
     if config.strategy == "cross-lingual":
+        if not resume:
+            _check_data(config, [s for lang in config.languages for s in _fill([*config.train, *config.dev], lang)]
+                        + config.test)
+            _forget([root / language for language in config.languages], log)
         return cross_lingual(config, resume=resume, log=log)
+    if not resume:
+        _check_data(config, [s for stage in config.stages for s in stage.train + stage.dev] + config.dev + config.test)
+        _forget([root / f"stage-{number}-{_stage_name(stage)}" for number, stage in enumerate(config.stages, start=1)], log)
     return progressive(config, resume=resume, log=log)
 
 
@@ -63,7 +120,7 @@ def ner_init(config: TrainConfig, *, resume: bool = False, log: Log = print) -> 
         language_stages=LanguageStages(), scratch_text=[*config.scratch_text, *config.train],
         output_dir=str(Path(config.output_dir) / "ner-init"),
     )
-    if resume and _finished(Path(run.output_dir)):
+    if resume and _finished(run):
         log(f"== NER init already finished in {run.output_dir}")
         return RunResult(Path(run.output_dir), None, None, 0.0, {})
     log(f"== NER init: {', '.join(init.train)} ({init.tagset}), {init.epochs} epochs")
@@ -83,20 +140,12 @@ def language_stages(config: TrainConfig, *, resume: bool = False, log: Log = pri
     for language in languages:
         run = replace(config, language_stages=LanguageStages(), only_language=language, epochs=stages.epochs,
                       learning_rate=stages.learning_rate or config.learning_rate, output_dir=str(root / language))
-        if resume and _finished(Path(run.output_dir)):
+        if resume and _finished(run, str(root)):
             log(f"== language stage {language} already finished")
             continue
         log(f"== language stage: {language} alone, {stages.epochs} epochs from {root}")
         results.append(run_training(run, resume=resume, init_from=str(root), log=log))
     return results
-
-
-def _forget_language_stages(root: Path) -> None:
-    """A run starting afresh makes its earlier language stages stale: unmark them as finished."""
-    for meta_path in root.glob("*/ilner.json"):
-        started_from = json.loads(meta_path.read_text(encoding="utf-8")).get("init_from")
-        if started_from and Path(started_from).resolve() == root.resolve():
-            meta_path.unlink()
 
 
 def cross_lingual(config: TrainConfig, *, resume: bool = False, log: Log = print) -> list[RunResult]:
@@ -133,6 +182,10 @@ def cross_lingual(config: TrainConfig, *, resume: bool = False, log: Log = print
     return results
 
 
+def _stage_name(stage: Stage) -> str:
+    return stage.name or "+".join(s.split(":")[1] if s.count(":") == 2 else Path(s).stem for s in stage.train)
+
+
 def progressive(config: TrainConfig, *, resume: bool = False, log: Log = print) -> list[RunResult]:
     """Train stage after stage, each starting from the previous stage's best model."""
     root = Path(config.output_dir)
@@ -142,13 +195,13 @@ def progressive(config: TrainConfig, *, resume: bool = False, log: Log = print) 
     # The first stage's scratch tokenizer learns the text of all stages (see cross_lingual).
     scratch_text = config.scratch_text or [spec for stage in config.stages for spec in stage.train]
     for number, stage in enumerate(config.stages, start=1):
-        name = stage.name or "+".join(s.split(":")[1] if s.count(":") == 2 else Path(s).stem for s in stage.train)
+        name = _stage_name(stage)
         run = replace(
             config, strategy="single", stages=[], train=stage.train, dev=stage.dev or config.dev,
             epochs=stage.epochs or config.epochs, learning_rate=stage.learning_rate or config.learning_rate,
             output_dir=str(root / f"stage-{number}-{name}"), scratch_text=scratch_text,
         )
-        if resume and _finished(Path(run.output_dir)):
+        if resume and _finished(run, previous):
             log(f"== stage {number} ({name}) already finished; continuing from it")
             scores = json.loads((Path(run.output_dir) / "ilner.json").read_text(encoding="utf-8"))["scores"].get("test", {})
             test_f1 = {group: by_scheme["strict"]["micro"]["f1"] for group, by_scheme in scores.items()}

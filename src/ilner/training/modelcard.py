@@ -70,7 +70,9 @@ def model_card(meta: dict) -> str:
         + f"; tagset `{meta['tagset']}` ({len(meta['labels'])} "
         + ("BIOES labels, which ilner turns into IOB2 tags), " if config.get("tag_scheme") == "bioes" else "labels), ")
         + f"script `{meta['script']}`, {config['epochs']} epochs at lr {config['learning_rate']}"
-        + (f", best dev epoch {meta['best_epoch']}" if meta.get("best_epoch") else ", last epoch kept (no dev data)")
+        + (f", best dev epoch {meta['best_epoch']}" if meta.get("best_epoch")
+           else ", no epoch trained (the starting weights kept)" if config["epochs"] <= 0
+           else ", last epoch kept (no dev data)")
         + f", {meta['train_seconds']} s of training."
         + (f" Decoding takes {meta['o_penalty']:g} off every word's O score"
            + (" (chosen on dev)" if config.get("tune_o_penalty") else "")

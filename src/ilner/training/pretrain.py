@@ -95,6 +95,9 @@ def run_pretraining(
     register_architectures()
     if config.model != "scratch":
         raise IlnerError(f"pre-training builds a model from scratch (model: scratch), not from {config.model}")
+    if config.scratch.architecture == "bilstm-crf" and not config.scratch.ensemble_size:
+        raise IlnerError("scratch.ensemble_size 0 is a feature CRF alone (as in --preset crf): it has no encoder to "
+                         "pre-train; pre-train a config with taggers, e.g. --preset cpu")
     if not 0.0 < mask_probability < 1.0:
         raise IlnerError("mask_probability must be between 0 and 1")
     sentences = read_texts(corpora, raw, config.data_dir, log)

@@ -69,9 +69,25 @@ _RESUMABLE_CHANGES = ("output_dir", "description", "save_every_steps", "eval_bat
                       "language_stages", "tune_o_penalty")
 
 
-def _fingerprint(config: TrainConfig, processes: int) -> dict:
-    values = {k: v for k, v in config.to_dict().items() if k not in _RESUMABLE_CHANGES}
-    return json.loads(json.dumps({**values, "processes": processes}))
+def _settings(values: dict, init_from: str | None) -> dict:
+    """What a run trains with: its config (as a dict) less the resumable keys, and the model it continues."""
+    kept = {k: v for k, v in values.items() if k not in _RESUMABLE_CHANGES}
+    return json.loads(json.dumps({**kept, "init_from": init_from}))
+
+
+def _fingerprint(config: TrainConfig, processes: int, init_from: str | None) -> dict:
+    return {**_settings(config.to_dict(), init_from), "processes": processes}
+
+
+def _changed(a: dict, b: dict) -> list[str]:
+    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+
+
+def settings_changed(config: TrainConfig, output_dir: Path, init_from: str | None = None) -> list[str]:
+    """The settings in which the finished model in ``output_dir`` was trained otherwise than ``config``
+    (continuing ``init_from``) says: such a model is no finished stage of this run."""
+    meta = json.loads((output_dir / "ilner.json").read_text(encoding="utf-8"))
+    return _changed(_settings(config.to_dict(), init_from), _settings(meta["config"], meta.get("init_from")))
 
 
 @dataclass
@@ -308,6 +324,27 @@ class Checkpoints:
         return True
 
 
+def check_starting_model(config: TrainConfig, init_from: str | None = None) -> None:
+    """Refuse to continue a local model that cannot read this run's input: one trained on text in
+    another script (its tokenizer would see unknown pieces), or one with fewer positions than
+    ``max_length`` (its position table would overflow)."""
+    source = Path(init_from or config.model)
+    meta_path, config_path = source / "ilner.json", source / "config.json"
+    if meta_path.is_file():
+        script = json.loads(meta_path.read_text(encoding="utf-8")).get("script")
+        if script and script != config.script:
+            raise IlnerError(f"{source} was trained on text in script {script!r}, but this run uses script "
+                             f"{config.script!r}; set the model's script: --set script={script}")
+    if config_path.is_file():
+        model_config = json.loads(config_path.read_text(encoding="utf-8"))
+        positions = model_config.get("max_position_embeddings")
+        if positions and "roberta" in model_config.get("model_type", ""):
+            positions -= model_config.get("pad_token_id", 1) + 1  # RoBERTa counts positions after the padding id
+        if positions and config.max_length > positions:
+            raise IlnerError(f"max_length {config.max_length} is more than the {positions} positions {source} "
+                             f"takes; --set max_length={positions}")
+
+
 def forget_run(output_dir: Path) -> None:
     """Remove a run's checkpoints and model marks, so that nothing stale resumes or looks finished."""
     shutil.rmtree(Checkpoints(output_dir).root, ignore_errors=True)
@@ -337,22 +374,9 @@ def run_training(
     if not accelerator.is_main_process:
         log = lambda message: None  # noqa: E731 - one voice in multi-process runs
     set_seed(config.seed, device_specific=True)
-    checkpoints = Checkpoints(output_dir)
-    if accelerator.is_main_process:
-        checkpoints.recover()
-    accelerator.wait_for_everyone()
-    resuming = resume and checkpoints.available()
-    if resume and not resuming:
-        log(f"no checkpoint in {checkpoints.root}: starting from the beginning")
-    if not resuming and accelerator.is_main_process:
-        if checkpoints.root.exists() or (output_dir / "config.json").exists():
-            log(f"starting afresh in {output_dir} (its earlier model and checkpoints are removed; "
-                "--resume continues a run)")
-        forget_run(output_dir)
-    checkpoints.root.mkdir(parents=True, exist_ok=True)
-    accelerator.wait_for_everyone()
-
-    # 1. Data.
+    # 1. Data, read (like the starting model checked) before an earlier run's files are removed:
+    # a config mistake must not cost the previous model.
+    check_starting_model(config, init_from)
     tagset = load_tagset(config.tagset)
     labels = list(tagset.labels_for(config.tag_scheme))
     label_ids = {label: i for i, label in enumerate(labels)}
@@ -368,6 +392,28 @@ def run_training(
         log(f"only {config.only_language}: {len(train)} train, {len(dev)} dev, {len(test)} test sentences")
     if not train:
         raise IlnerError("no training sentences: check the 'train' entries of the config")
+    known = set(tagset.labels)  # the data's IOB2 tags, whichever scheme the model learns
+    unknown = {t for s in train for t in s.tags if t not in known}
+    if unknown:
+        raise IlnerError(
+            f"the training data has labels outside tagset {tagset.name}: {', '.join(sorted(unknown))} "
+            "(kept by keep_unknown); drop keep_unknown, or train with a tagset that has these types"
+        )
+
+    checkpoints = Checkpoints(output_dir)
+    if accelerator.is_main_process:
+        checkpoints.recover()
+    accelerator.wait_for_everyone()
+    resuming = resume and checkpoints.available()
+    if resume and not resuming:
+        log(f"no checkpoint in {checkpoints.root}: starting from the beginning")
+    if not resuming and accelerator.is_main_process:
+        if checkpoints.root.exists() or (output_dir / "config.json").exists():
+            log(f"starting afresh in {output_dir} (its earlier model and checkpoints are removed; "
+                "--resume continues a run)")
+        forget_run(output_dir)
+    checkpoints.root.mkdir(parents=True, exist_ok=True)
+    accelerator.wait_for_everyone()
 
     # 2-3. Model, vocabulary, encoding.
     if resuming:
@@ -379,13 +425,6 @@ def run_training(
         model, tokenizer, head, added = load_prepared(checkpoints.init, labels)
     encoder = WordEncoder(tokenizer, config.max_length, config.window_overlap, get_transform(config.script))
     windows = encoder.windows([s.tokens for s in train])
-    known = set(tagset.labels)  # the data's IOB2 tags, whichever scheme the model learns
-    unknown = {t for s in train for t in s.tags if t not in known}
-    if unknown:
-        raise IlnerError(
-            f"the training data has labels outside tagset {tagset.name}: {', '.join(sorted(unknown))} "
-            "(kept by keep_unknown); drop keep_unknown, or train with a tagset that has these types"
-        )
     learnt = iob2_to_bioes if config.tag_scheme == "bioes" else list
     targets = [window_labels(w, [label_ids[t] for t in learnt(train[w.sentence].tags)]) for w in windows]
     window_languages = [train[w.sentence].language or "unknown" for w in windows]
@@ -413,10 +452,9 @@ def run_training(
         log(f"resuming from {checkpoints.last} (epoch {state.epoch + 1}, batch {state.batch}, step {state.step})")
         if accelerator.is_main_process:  # drop evaluations logged after the checkpoint
             metrics_path.write_text("".join(json.dumps(r) + "\n" for r in state.history), encoding="utf-8")
-    fingerprint = _fingerprint(config, accelerator.num_processes)
-    if state is not None and state.fingerprint and state.fingerprint != fingerprint:
-        changed = sorted(k for k in fingerprint.keys() | state.fingerprint.keys()
-                         if fingerprint.get(k) != state.fingerprint.get(k))
+    fingerprint = _fingerprint(config, accelerator.num_processes, init_from)
+    changed = _changed(fingerprint, state.fingerprint) if state is not None and state.fingerprint else []
+    if changed:
         raise IlnerError(
             f"cannot resume {checkpoints.last}: the run was started with other settings ({', '.join(changed)}); "
             "resume with the same config and number of processes, or start afresh without --resume"
@@ -486,7 +524,8 @@ def run_training(
     result = RunResult(output_dir, None, None, 0.0, head.to_dict())
     if accelerator.is_main_process:
         if not checkpoints.load_best(unwrapped):
-            log("no dev data: keeping the weights of the last epoch")
+            log("no epoch trained: keeping the starting weights" if config.epochs <= 0
+                else "no dev data: keeping the weights of the last epoch")
         dev_scores = tagger.scores(dev) if dev else []  # scored once: for the O penalty and the results
         if config.tune_o_penalty and dev:
             tagger.o_penalty = tune_o_penalty(tagger, dev, dev_scores, log)
