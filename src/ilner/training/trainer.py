@@ -61,6 +61,7 @@ class TrainerState:
     best_epoch: int | None = None
     history: list[dict] = field(default_factory=list)
     fingerprint: dict = field(default_factory=dict)  # what the batch order and schedule depend on
+    epoch_loss: list = field(default_factory=lambda: [0.0, 0])  # loss sum and batches of the epoch so far
 
 
 # Config keys that may change between a run and its resumption.
@@ -468,6 +469,7 @@ def run_training(
     # 5. Train.
     progress = Progress(total_steps, log, enabled=accelerator.is_main_process)
     progress.advance_to(state.step)
+    progress.loss_sum, progress.loss_count = state.epoch_loss  # an epoch's mean loss survives a resume
     model.train()
     for epoch in range(state.epoch, config.epochs):
         batches = epoch_batches(windows, window_languages, epoch, config)
@@ -496,6 +498,7 @@ def run_training(
             progress.step(scheduler.get_last_lr()[0])
             if config.save_every_steps and state.step % config.save_every_steps == 0:
                 state.batch = b + 1
+                state.epoch_loss = [progress.loss_sum, progress.loss_count]
                 checkpoints.save(accelerator, state)
         state.epoch, state.batch = epoch + 1, 0
 
@@ -517,6 +520,7 @@ def run_training(
                 + (" (best)" if improved else f" (best {100 * state.best_f1:.2f} at epoch {state.best_epoch})"))
             model.train()
         progress.reset_loss()
+        state.epoch_loss = [0.0, 0]
         checkpoints.save(accelerator, state)
     progress.close()
 
