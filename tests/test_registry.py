@@ -4,11 +4,12 @@ import functools
 import http.server
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 
-from ilner.data.files import new_file_mode
 from ilner.data import registry, resolve
+from ilner.data.files import new_file_mode
 from ilner.errors import DatasetUnavailableError, IlnerError
 
 
@@ -40,6 +41,14 @@ def test_resolve_from_mirror(mirror):
     assert (source.language, source.split, source.tagset) == ("odia", "dev", "il-ner")
     [hiner] = resolve("hiner:collapsed:validation")
     assert (hiner.split, hiner.tagset) == ("dev", "hiner-collapsed")
+
+
+def test_a_bare_dataset_name_stands_for_its_files_unless_a_file_has_that_name(mirror, tmp_path, monkeypatch):
+    assert [s.name for s in resolve("hiner")] == ["hiner:original:validation", "hiner:collapsed:validation"]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "hiner").write_text("राम\tB-NEP\n", encoding="utf-8")
+    [plain] = resolve("hiner")
+    assert plain.name == "hiner" and plain.path == Path("hiner")
 
 
 def test_plain_paths_guess_language_and_split(tmp_path):

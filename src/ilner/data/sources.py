@@ -50,7 +50,9 @@ def resolve(
 
     Registered files know their tagset; plain files are taken to be in ``plain_tagset``.
     """
-    if registry.is_address(spec):
+    # A bare dataset name ("hiner") stands for all its files, as in `ilner data fetch hiner`,
+    # unless a file of that name is there.
+    if registry.is_address(spec) or (spec in registry.DATASETS and not Path(spec).exists()):
         return [
             Source(
                 registry.locate(f, data_dir, progress=progress), f.address, f.language,
