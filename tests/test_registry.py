@@ -46,6 +46,9 @@ def test_resolve_from_mirror(mirror):
 def test_a_bare_dataset_name_stands_for_its_files_unless_a_file_has_that_name(mirror, tmp_path, monkeypatch):
     assert [s.name for s in resolve("hiner")] == ["hiner:original:validation", "hiner:collapsed:validation"]
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "hiner").mkdir()  # a folder (the mirror's own) does not hide the dataset
+    assert len(resolve("hiner")) == 2
+    (tmp_path / "hiner").rmdir()
     (tmp_path / "hiner").write_text("राम\tB-NEP\n", encoding="utf-8")
     [plain] = resolve("hiner")
     assert plain.name == "hiner" and plain.path == Path("hiner")

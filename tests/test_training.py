@@ -459,6 +459,26 @@ def test_only_language_with_no_such_sentences_is_a_clear_error(tmp_path, hindi):
         run_training(config, log=lambda m: None)
 
 
+def test_only_language_is_checked_against_each_strategy_training_data(tmp_path, hindi):
+    """Progressive stages and cross-lingual languages bring their own training files; the early
+    data check must read only_language against those, not against the top-level train list."""
+    from ilner.training.experiments import _check_data
+
+    config = tiny_config(tmp_path, "train=[]", "only_language=hindi")
+    _check_data(config, [str(hindi["train"])], [str(hindi["dev"])])  # the stage's Hindi file: fine
+    with pytest.raises(IlnerError, match="no training sentences of 'hindi' \\(the training data has no files\\)"):
+        _check_data(config, [], [str(hindi["train"])])  # Hindi only among dev and test files
+
+
+def test_a_starting_model_is_one_model_however_its_path_is_spelled(tmp_path, monkeypatch):
+    from ilner.training.trainer import _settings
+
+    (tmp_path / "runs/x").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    assert _settings({}, "runs/x") == _settings({}, str(tmp_path / "runs/x")) == _settings({}, "./runs/x/")
+    assert _settings({}, "xlm-roberta-base")["init_from"] == "xlm-roberta-base"  # hub ids as they are
+
+
 def test_cross_lingual_matrix(tmp_path):
     files = _two_languages(tmp_path)
     config = tiny_config(

@@ -32,20 +32,20 @@ def _finished(run: TrainConfig, init_from: str | None = None) -> bool:
     return True
 
 
-def _check_data(config: TrainConfig, specs: list[str]) -> None:
-    """Fail on an unknown tagset, missing data or an only_language the training data lacks
+def _check_data(config: TrainConfig, train: list[str], others: list[str]) -> None:
+    """Fail on an unknown tagset, missing data or an only_language the ``train`` data lacks
     before an earlier run's models are removed."""
     load_tagset(config.tagset)
     languages = set()
-    for spec in specs:
+    for spec in [*train, *others]:
         for source in resolve(spec, config.data_dir, plain_tagset=config.tagset):
             if not source.path.is_file():
                 raise DataError(source.name, "no such file")
-            if spec in config.train:
+            if spec in train:
                 languages.add(source.language or "unknown")
     if config.only_language and config.only_language not in languages:
         raise IlnerError(f"only_language: no training sentences of {config.only_language!r} "
-                         f"(the training data has {', '.join(sorted(languages))})")
+                         f"(the training data has {', '.join(sorted(languages)) or 'no files'})")
 
 
 def _started_from(run_dir: Path) -> str | None:
@@ -84,7 +84,7 @@ def run_experiment(config: TrainConfig, *, resume: bool = False, log: Log = prin
         if (config.ner_init.train or config.language_stages.epochs) and not (resume and Checkpoints(root).available()):
             # The main run starts afresh: what it and its stages left must neither resume nor look
             # finished (a finished NER init is kept for --resume, which continues after it).
-            _check_data(config, [*config.train, *config.dev, *config.test, *config.ner_init.train])
+            _check_data(config, config.train, [*config.dev, *config.test, *config.ner_init.train])
             stages = [d for d in root.glob("*")
                       if d.is_dir() and (s := _started_from(d)) and Path(s).resolve() == root.resolve()]
             _forget([root, *stages, *([] if resume else [root / "ner-init"])], log)
@@ -99,12 +99,13 @@ def run_experiment(config: TrainConfig, *, resume: bool = False, log: Log = prin
         return results
     if config.strategy == "cross-lingual":
         if not resume:
-            _check_data(config, [s for lang in config.languages for s in _fill([*config.train, *config.dev], lang)]
-                        + config.test)
+            _check_data(config, [s for lang in config.languages for s in _fill(config.train, lang)],
+                        [s for lang in config.languages for s in _fill(config.dev, lang)] + config.test)
             _forget([root / language for language in config.languages], log)
         return cross_lingual(config, resume=resume, log=log)
     if not resume:
-        _check_data(config, [s for stage in config.stages for s in stage.train + stage.dev] + config.dev + config.test)
+        _check_data(config, [s for stage in config.stages for s in stage.train],
+                    [s for stage in config.stages for s in stage.dev] + config.dev + config.test)
         _forget([root / f"stage-{number}-{_stage_name(stage)}" for number, stage in enumerate(config.stages, start=1)], log)
     return progressive(config, resume=resume, log=log)
 

@@ -71,8 +71,11 @@ _RESUMABLE_CHANGES = ("output_dir", "description", "save_every_steps", "eval_bat
 
 
 def _settings(values: dict, init_from: str | None) -> dict:
-    """What a run trains with: its config (as a dict) less the resumable keys, and the model it continues."""
+    """What a run trains with: its config (as a dict) less the resumable keys, and the model it
+    continues (a local one by its resolved path: runs/x and /abs/runs/x are one model)."""
     kept = {k: v for k, v in values.items() if k not in _RESUMABLE_CHANGES}
+    if init_from and Path(init_from).exists():
+        init_from = str(Path(init_from).resolve())
     return json.loads(json.dumps({**kept, "init_from": init_from}))
 
 
