@@ -451,6 +451,8 @@ def test_string_keys_are_taken_as_typed():
     assert (config.output_dir, config.description, config.model) == ("/tmp/x/run #2", "Hindi run #2", "yes")
     assert config.data_dir == "no" and config.only_language is None
     assert config.train == ["a.txt", "b.txt"] and config.epochs == 3 and config.keep_unknown is True
+    quoted = load_config(None, ['description="Hindi run"', "model= scratch ", "tagset='il-ner'", "data_dir='it's'"])
+    assert (quoted.description, quoted.model, quoted.tagset, quoted.data_dir) == ("Hindi run", "scratch", "il-ner", "'it's'")
 
 
 def test_only_language_with_no_such_sentences_is_a_clear_error(tmp_path, hindi):

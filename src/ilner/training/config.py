@@ -185,10 +185,16 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     key, raw = text.split("=", 1)
     keys = key.strip().split(".")
     annotation = _annotation(keys)
-    if annotation is str:
-        return keys, raw
-    if typing.get_args(annotation) == (str, type(None)):
-        return keys, None if raw.strip() in ("null", "~") else raw
+    if annotation is str or typing.get_args(annotation) == (str, type(None)):
+        text = raw.strip()
+        if annotation is not str and text in ("null", "~"):
+            return keys, None
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":  # quoted as in YAML: unquote
+            try:
+                return keys, str(yaml.safe_load(text))
+            except yaml.YAMLError:
+                pass
+        return keys, text
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as error:
