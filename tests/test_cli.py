@@ -77,11 +77,28 @@ def test_evaluate_predicted_types_outside_the_gold_tagset_are_an_error(cli, tmp_
     code, _, err = cli("evaluate", gold, renamed, "--map", "il-ner_to_coarse")  # NEL is not a coarse type
     assert code == 2 and "renamed.txt:2:" in err and "NEL" in err and "must already use" in err
     coarse = write(tmp_path / "coarse.txt", "राम\tB-PER\nदिल्ली\tB-ORG\nगए\tO\n")
+    code, _, err = cli("evaluate", gold, coarse)  # every predicted type foreign: still the --map hint
+    assert code == 2 and "coarse.txt:1:" in err and "predicted types ORG, PER" in err and "--map il-ner_to_coarse" in err
     code, out, err = cli("evaluate", gold, coarse, "--map", "il-ner_to_coarse", "--json", tmp_path / "s.json")
     assert code == 0, err
     assert json.loads((tmp_path / "s.json").read_text())["micro"]["precision"] == pytest.approx(1 / 2)
     code, out, _ = cli("evaluate", "--help")
     assert "predictions must already use" in " ".join(out.replace("│", " ").split())
+
+
+def test_evaluate_reads_the_predictions_of_predict_jsonl_output(cli, tmp_path):
+    """ilner predict keeps a record's gold tags and adds predicted_tags: evaluate must score the
+    latter, not the gold against itself."""
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"tokens": ["राम", "दिल्ली", "गए"], "tags": ["B-NEP", "B-NEL", "O"]},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    predicted = tmp_path / "pred.jsonl"
+    predicted.write_text(json.dumps({"tokens": ["राम", "दिल्ली", "गए"], "tags": ["B-NEP", "B-NEL", "O"],
+                                     "predicted_tags": ["B-NEP", "O", "O"]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    code, _, err = cli("evaluate", gold, predicted, "--json", tmp_path / "s.json")
+    assert code == 0, err
+    micro = json.loads((tmp_path / "s.json").read_text())["micro"]
+    assert (micro["precision"], micro["recall"]) == (pytest.approx(1.0), pytest.approx(0.5))
 
 
 def test_evaluate_prediction_line_without_tag_is_an_error(cli, tmp_path):

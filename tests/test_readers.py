@@ -49,8 +49,11 @@ def test_cr_only_line_ends(tmp_path):
 def test_untagged_line_of_several_words_is_an_error(tmp_path):
     with pytest.raises(DataError, match=r"words\.txt:2: 'नई दिल्ली' has several words and no tab; give one token"):
         read_corpus(write(tmp_path / "words.txt", "राम\nनई दिल्ली\nगए\n"), tags_optional=True)
-    corpus = read_corpus(write(tmp_path / "cols.txt", "राम B-NEP\nगए\n"), tags_optional=True)
-    assert corpus.sentences[0].tags == ("B-NEP", "O")  # space-separated columns with an ASCII tag still read
+    for number, line in enumerate(["New Delhi", "सन् 2024"], start=1):  # Latin words and numbers are no tags
+        with pytest.raises(DataError, match=rf"latin{number}\.txt:1: .*several words and no tab"):
+            read_corpus(write(tmp_path / f"latin{number}.txt", line + "\n"), tags_optional=True)
+    corpus = read_corpus(write(tmp_path / "cols.txt", "राम B-NEP\nगए\nदिल्ली NEL\n"), tags_optional=True, tagset=None)
+    assert corpus.sentences[0].tags == ("B-NEP", "O", "B-NEL")  # space-separated columns with a tag still read
 
 
 def test_trailing_tab_after_the_tag(tmp_path):

@@ -161,6 +161,16 @@ def test_predict_cli_conll_without_tags(forced_model, cli, tmp_path):
     assert out.split("\n")[:5] == ["राम\tB-NEL", "दिल्ली\tB-NEL", "गए\tB-NEL", "", "सीता\tB-NEL"]
     code, _, err = cli("predict", forced_model, tokens, "--input-format", "conll", "--evaluate")
     assert code == 2 and "no tag to evaluate against" in err
+    # As JSONL, predictions go under predicted_*; the input's own tags come along only if it had them.
+    code, out, err = cli("predict", forced_model, tokens, "--input-format", "conll", "--format", "jsonl")
+    first = json.loads(out.splitlines()[0])
+    assert code == 0 and "tags" not in first and first["predicted_tags"] == ["B-NEL"] * 3
+    tagged = tmp_path / "tagged.txt"
+    tagged.write_text("राम\tB-NEP\nगए\tO\n", encoding="utf-8")
+    code, out, err = cli("predict", forced_model, tagged, "--input-format", "conll", "--format", "jsonl")
+    record = json.loads(out)
+    assert code == 0 and record["tags"] == ["B-NEP", "O"] and record["predicted_tags"] == ["B-NEL", "B-NEL"]
+    assert [e["text"] for e in record["predicted_entities"]] == ["राम", "गए"]
 
 
 def test_long_lines_are_cut_into_pieces_with_document_offsets(forced_model, monkeypatch):

@@ -10,9 +10,8 @@ from rich.table import Table
 
 from ilner.cli._app import DATA_HELP, DataDirOption, JsonOption, TagsetOption, app, console, progress
 from ilner.cli._render import pct, scores_table, write_json
-from ilner.data.corpus import Sentence
+from ilner.data.corpus import Corpus, Sentence
 from ilner.data.io import read_corpus
-from ilner.data.repair import UNKNOWN_TYPE, RepairReport
 from ilner.data.sources import load_corpora
 from ilner.data.tagsets import Tagset, builtin_mappings, load_mapping, load_tagset
 from ilner.evaluation.bootstrap import bootstrap_f1
@@ -63,8 +62,10 @@ def evaluate(
     all_pred: list[Sentence] = []
     for source, gold_corpus in gold_loaded:
         pred_path = predictions / source.path.name if several else predictions
-        pred_corpus = read_corpus(pred_path, tagset=gold_corpus.tagset, repair_iob=False)
-        _check_predictions(pred_corpus.report, gold_corpus.tagset, mapping)
+        # Unknown types kept, so that _check_predictions names them rather than reading them as O.
+        pred_corpus = read_corpus(pred_path, tagset=gold_corpus.tagset, repair_iob=False, keep_unknown=True,
+                                  predicted=True)
+        _check_predictions(pred_corpus, gold_corpus.tagset, mapping)
         align(gold_corpus.sentences, pred_corpus.sentences)
         all_gold += gold_corpus.sentences
         all_pred += pred_corpus.sentences
@@ -113,9 +114,10 @@ def evaluate(
         write_json(json_path, payload)
 
 
-def _check_predictions(report: RepairReport, tagset: Tagset | None, mapping: str | None) -> None:
+def _check_predictions(predictions: Corpus, tagset: Tagset | None, mapping: str | None) -> None:
     """Refuse predictions that reading would change: a skipped line shifts the tokens, and a type
     the gold's tagset lacks would be read as O, so the scores would be silently wrong."""
+    report = predictions.report
     if report.skipped_lines:
         number, text = report.skipped_lines[0]
         raise DataError(report.source, f"line {text!r} is not token + tag; every token of the predictions "
@@ -130,8 +132,9 @@ def _check_predictions(report: RepairReport, tagset: Tagset | None, mapping: str
                    if m.source == tagset.name and set(types) <= set(load_tagset(m.target).types)]
         hint = (f"map the gold onto the predictions' tagset with --map {Path(fitting[0].origin).stem}" if fitting
                 else "if the predictions use another tagset, map the gold onto it with --map (a mapping name or YAML file)")
+    first = next(line for s in predictions for tag, line in zip(s.tags, s.lines) if tag != "O" and tag[2:] in types)
     raise DataError(report.source, f"predicted types {', '.join(types)} are not in the gold's tagset {tagset.name} "
-                    f"({', '.join(tagset.types)}); {hint}", line=report.example_lines[UNKNOWN_TYPE][0])
+                    f"({', '.join(tagset.types)}); {hint}", line=first)
 
 
 def _score_both(gold: list[Sentence], pred: list[Sentence], seen: list[Sentence], scheme: str) -> dict:

@@ -110,12 +110,15 @@ def _tag_files(tagger, sources, input_format, output_format, out, evaluate) -> N
             predicted = [replace(s, tags=tuple(t.tags)) for s, t in zip(corpus, tagged)]
             gold_all += corpus.sentences
             predicted_all += predicted
-            for sentence, result in zip(predicted, tagged):
+            tagged_input = not corpus.report.untagged_lines
+            for original, sentence, result in zip(corpus.sentences, predicted, tagged):
                 if output_format == "conll":
                     out.write(_conll(sentence.tokens, sentence.tags))
-                else:
-                    out.write(json.dumps({"tokens": list(sentence.tokens), "tags": list(sentence.tags),
-                                          "entities": [e.to_dict() for e in result.entities]}, ensure_ascii=False) + "\n")
+                else:  # predictions under predicted_*, as for JSONL input; the input's own tags kept if it had them
+                    gold = {"tags": list(original.tags)} if tagged_input else {}
+                    out.write(json.dumps({"tokens": list(sentence.tokens), **gold, "predicted_tags": list(sentence.tags),
+                                          "predicted_entities": [e.to_dict() for e in result.entities]},
+                                         ensure_ascii=False) + "\n")
             continue
         records = []
         for number, record in json_records(text, name):

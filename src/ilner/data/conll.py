@@ -6,6 +6,7 @@ Accepted: ``token<TAB>tag`` or whitespace-separated columns (token first, tag la
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -67,9 +68,14 @@ def parse_conll(text: str, report: RepairReport, tags_optional: bool = False) ->
     return sentences
 
 
+# What a tag looks like: O, -X or a bare -, a prefixed type (any case), or a bare upper-case type.
+_TAG_SHAPE = re.compile(r"(?i:O|-.*|[BIESLU]-.+)|[A-Z][A-Z_]*")
+
+
 def _could_be_tag(field: str) -> bool:
-    """Tags are ASCII once the format characters rule 1 removes are gone; words need not be."""
-    return "".join(c for c in field if unicodedata.category(c) != "Cf").isascii()
+    """Whether ``field`` can be a tag once rule 1's format characters are gone: ``Delhi``, ``2024``
+    or ``दिल्ली`` are words."""
+    return bool(_TAG_SHAPE.fullmatch("".join(c for c in field if unicodedata.category(c) != "Cf")))
 
 
 def format_conll(sentences: Iterable[Sentence], scheme: str = "iob2") -> str:

@@ -35,12 +35,15 @@ def read_corpus(
     language: str | None = None,
     split: str | None = None,
     text: str | None = None,
+    predicted: bool = False,
 ) -> Corpus:
     """Read a CoNLL or JSONL file into IOB2 sentences, applying the repair rules.
 
     ``tagset=None`` keeps every type. ``repair_iob=False`` leaves ``I-X`` after ``O`` as it is
     (rule 6), as predictions must be read so that the strict and conlleval schemes can differ. ``strict=True`` raises a DataError at the first repair
     instead of repairing. ``text`` reads already-decoded contents (e.g. stdin) labelled ``path``.
+    ``predicted`` reads the predictions of ``ilner predict``'s JSONL output (``predicted_tags``,
+    ``predicted_entities``), where the records also keep their gold ``tags`` and ``entities``.
     """
     source = str(path)
     if isinstance(tagset, str):
@@ -53,7 +56,10 @@ def read_corpus(
         encoding = "utf-8"
     report = RepairReport(source, encoding=encoding)
     file_format = file_format or guess_format(path)
-    raw = parse_jsonl(text, source, report) if file_format == "jsonl" else parse_conll(text, report, tags_optional)
+    if file_format == "jsonl":
+        raw = parse_jsonl(text, source, report, predicted)
+    else:
+        raw = parse_conll(text, report, tags_optional)
     if not raw:
         if not text:
             what = "is empty"

@@ -107,10 +107,16 @@ def json_records(text: str, source: str) -> Iterator[tuple[int, dict]]:
         yield number, record
 
 
-def parse_jsonl(text: str, source: str, report: RepairReport) -> list[RawSentence]:
-    """Parse JSONL text of either shape (records may mix them); empty records are skipped."""
+def parse_jsonl(text: str, source: str, report: RepairReport, predicted: bool = False) -> list[RawSentence]:
+    """Parse JSONL text of either shape (records may mix them); empty records are skipped. With
+    ``predicted``, a record's ``predicted_tags`` or ``predicted_entities`` (``ilner predict``'s
+    output) are read in place of its gold ``tags`` or ``entities``."""
     sentences = []
     for number, record in json_records(text, source):
+        if predicted and "tokens" in record and "predicted_tags" in record:
+            record = {"tokens": record["tokens"], "tags": record["predicted_tags"]}
+        elif predicted and "text" in record and "predicted_entities" in record:
+            record = {"text": record["text"], "entities": record["predicted_entities"]}
         if "tokens" in record and "tags" in record:
             raw = _tokens_to_raw(record, source, number, report)
         elif "text" in record and "entities" in record:
