@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -27,6 +27,9 @@ def convert(
     tagset: TagsetOption = None,
     keep_unknown: KeepUnknownOption = False,
     input_scheme: SchemeOption = "auto",
+    mapping: Annotated[Optional[str], typer.Option(
+        "--map", help="Map the tags onto another tagset on the way (a mapping name, e.g. hiner-collapsed_to_il-ner, "
+        "or a YAML file).")] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Convert a corpus; input tags of any scheme are read (and repaired) as IOB2 first.
@@ -39,7 +42,7 @@ def convert(
     if to not in TARGETS:
         raise typer.BadParameter(f"{to!r}; choose one of {', '.join(TARGETS)}", param_hint="--to")
     file_format, scheme, kind = TARGETS[to]
-    loaded = load_corpora([source], data_dir=data_dir, tagset=tagset, scheme=input_scheme,
+    loaded = load_corpora([source], data_dir=data_dir, tagset=tagset, mapping=mapping, scheme=input_scheme,
                           keep_unknown=keep_unknown, progress=progress)
     sentences = [s for _, corpus in loaded for s in corpus]
     write_corpus(sentences, output, file_format=file_format, scheme=scheme, jsonl_kind=kind)

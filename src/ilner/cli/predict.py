@@ -186,7 +186,8 @@ def _gold_for_model(name: str, sentences: list, labels) -> list:
     types = ", ".join(foreign)
     if all(tag == "O" for sentence in kept for tag in sentence.tags):
         raise DataError(name, f"none of its gold types ({types}) is the model's ({', '.join(dict.fromkeys(model_types))}); "
-                        "write the predictions (--format conll) and score them with `ilner evaluate GOLD PRED --map MAPPING`",
+                        "map the gold onto the model's tagset first (`ilner data convert GOLD gold.txt --to conll --map "
+                        "MAPPING`, e.g. hiner-collapsed_to_il-ner) and evaluate against that",
                         line=first)
     err_console.print(f"[yellow]{name}: read {sum(foreign.values())} gold tags of types the model lacks ({types}) as O "
                       f"(first at line {first})[/yellow]")
