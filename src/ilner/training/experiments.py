@@ -12,7 +12,9 @@ from ilner.data.sources import resolve
 from ilner.data.tagsets import load_tagset
 from ilner.errors import DataError, IlnerError
 from ilner.training.config import LanguageStages, NerInit, Stage, TrainConfig
-from ilner.training.trainer import Checkpoints, Log, RunResult, forget_run, run_training, settings_changed
+from ilner.training.trainer import (
+    Checkpoints, Log, RunResult, forget_run, no_sentences_of, run_training, settings_changed,
+)
 
 
 def _fill(specs: list[str], language: str) -> list[str]:
@@ -44,8 +46,7 @@ def _check_data(config: TrainConfig, train: list[str], others: list[str]) -> Non
             if spec in train:
                 languages.add(source.language or "unknown")
     if config.only_language and config.only_language not in languages:
-        raise IlnerError(f"only_language: no training sentences of {config.only_language!r} "
-                         f"(the training data has {', '.join(sorted(languages)) or 'no files'})")
+        raise no_sentences_of(config.only_language, languages)
 
 
 def _started_from(run_dir: Path) -> str | None:

@@ -349,6 +349,12 @@ def check_starting_model(config: TrainConfig, init_from: str | None = None) -> N
                              f"takes; --set max_length={positions}")
 
 
+def no_sentences_of(language: str, found) -> IlnerError:
+    """The error for an only_language that the training data lacks, naming what it has."""
+    return IlnerError(f"only_language: no training sentences of {language!r} "
+                      f"(the training data has {', '.join(sorted(found)) or 'no files'})")
+
+
 def forget_run(output_dir: Path) -> None:
     """Remove a run's checkpoints and model marks, so that nothing stale resumes or looks finished."""
     shutil.rmtree(Checkpoints(output_dir).root, ignore_errors=True)
@@ -391,8 +397,7 @@ def run_training(
         found = sorted({s.language or "unknown" for s in train})
         train, dev, test = ([s for s in split if s.language == config.only_language] for split in (train, dev, test))
         if not train:
-            raise IlnerError(f"only_language: no training sentences of {config.only_language!r} "
-                             f"(the training data has {', '.join(found)})")
+            raise no_sentences_of(config.only_language, found)
         log(f"only {config.only_language}: {len(train)} train, {len(dev)} dev, {len(test)} test sentences")
     if not train:
         raise IlnerError("no training sentences: check the 'train' entries of the config")
