@@ -228,7 +228,7 @@ def test_mapped_head_redraws_rows_of_unmatched_labels(tmp_path):
 
 
 def test_checkpoint_left_between_renames_is_recovered(tmp_path):
-    from ilner.training.trainer import Checkpoints
+    from ilner.training.checkpoints import Checkpoints
 
     checkpoints = Checkpoints(tmp_path)
     (checkpoints.root / "last.old").mkdir(parents=True)

@@ -12,9 +12,8 @@ from ilner.data.sources import resolve
 from ilner.data.tagsets import load_tagset
 from ilner.errors import DataError, IlnerError
 from ilner.training.config import LanguageStages, NerInit, Stage, TrainConfig
-from ilner.training.trainer import (
-    Checkpoints, Log, RunResult, forget_run, no_sentences_of, run_training, settings_changed,
-)
+from ilner.training.checkpoints import Checkpoints
+from ilner.training.trainer import Log, RunResult, forget_run, no_sentences_of, run_training, settings_changed
 
 
 def _fill(specs: list[str], language: str) -> list[str]:

@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,26 +42,13 @@ from ilner.inference.scores import TorchRunner
 from ilner.models.encoding import Window, WordEncoder, model_input, window_labels
 from ilner.models.loading import HeadInit, load_token_classifier, quiet_transformers
 from ilner.text.transliterate import get_transform
+from ilner.training.checkpoints import Checkpoints, TrainerState
 from ilner.training.config import TrainConfig
 from ilner.training.optim import adamw
 from ilner.training.output import write_model_dir
 from ilner.training.progress import Progress
 
 Log = Callable[[str], None]
-
-
-@dataclass
-class TrainerState:
-    """Where training stands; saved with every checkpoint."""
-
-    epoch: int = 0  # completed epochs
-    batch: int = 0  # batches of the current epoch already trained (this process's share)
-    step: int = 0  # optimizer steps
-    best_f1: float = -1.0
-    best_epoch: int | None = None
-    history: list[dict] = field(default_factory=list)
-    fingerprint: dict = field(default_factory=dict)  # what the batch order and schedule depend on
-    epoch_loss: list = field(default_factory=lambda: [0.0, 0])  # loss sum and batches of the epoch so far
 
 
 # Config keys that may change between a run and its resumption.
@@ -268,66 +255,6 @@ def load_prepared(init_dir: Path, labels: list[str]) -> tuple[object, object, He
     return model, tokenizer, head, saved["added_tokens"]
 
 
-# ---------------------------------------------------------------------------------------------
-# Checkpoints
-
-
-class Checkpoints:
-    """``checkpoints/last`` (full training state) and ``checkpoints/best`` (weights), both atomic."""
-
-    def __init__(self, output_dir: Path):
-        self.root = output_dir / "checkpoints"
-        self.init = self.root / "init"
-        self.last = self.root / "last"
-        self.best = self.root / "best.safetensors"
-
-    def save(self, accelerator, state: TrainerState) -> None:
-        tmp = self.root / "last.tmp"
-        if accelerator.is_main_process:
-            shutil.rmtree(tmp, ignore_errors=True)
-        accelerator.wait_for_everyone()
-        accelerator.save_state(str(tmp))
-        accelerator.wait_for_everyone()
-        if accelerator.is_main_process:
-            (tmp / "trainer_state.json").write_text(json.dumps(asdict(state)), encoding="utf-8")
-            old = self.root / "last.old"
-            shutil.rmtree(old, ignore_errors=True)
-            if self.last.exists():
-                os.replace(self.last, old)
-            os.replace(tmp, self.last)
-            shutil.rmtree(old, ignore_errors=True)
-        accelerator.wait_for_everyone()
-
-    def recover(self) -> None:
-        """After a crash between the two renames of ``save``, put ``last.old`` back as ``last``."""
-        old = self.root / "last.old"
-        if not (self.last / "trainer_state.json").exists() and (old / "trainer_state.json").exists():
-            shutil.rmtree(self.last, ignore_errors=True)
-            os.replace(old, self.last)
-
-    def available(self) -> bool:
-        return (self.last / "trainer_state.json").exists()
-
-    def restore(self, accelerator) -> TrainerState:
-        accelerator.load_state(str(self.last))
-        return TrainerState(**json.loads((self.last / "trainer_state.json").read_text(encoding="utf-8")))
-
-    def save_best(self, model) -> None:
-        from safetensors.torch import save_file
-
-        tmp = self.best.with_suffix(".tmp")
-        save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(tmp))
-        os.replace(tmp, self.best)
-
-    def load_best(self, model) -> bool:
-        from safetensors.torch import load_file
-
-        if not self.best.exists():
-            return False
-        model.load_state_dict(load_file(str(self.best)))
-        return True
-
-
 def check_starting_model(config: TrainConfig, init_from: str | None = None) -> None:
     """Refuse to continue a local model that cannot read this run's input: one trained on text in
     another script (its tokenizer would see unknown pieces), or one with fewer positions than
@@ -453,9 +380,8 @@ def run_training(
     total_steps = steps_per_epoch * config.epochs
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps), total_steps)
     model, optimizer = accelerator.prepare(model, optimizer)
-    accelerator.register_for_checkpointing(scheduler)
 
-    state = checkpoints.restore(accelerator) if resuming else None
+    state = checkpoints.restore(accelerator, model, optimizer, scheduler) if resuming else None
     metrics_path = output_dir / "metrics.jsonl"
     if state is not None:
         log(f"resuming from {checkpoints.last} (epoch {state.epoch + 1}, batch {state.batch}, step {state.step})")
@@ -507,7 +433,7 @@ def run_training(
             if config.save_every_steps and state.step % config.save_every_steps == 0:
                 state.batch = b + 1
                 state.epoch_loss = [progress.loss_sum, progress.loss_count]
-                checkpoints.save(accelerator, state)
+                checkpoints.save(accelerator, model, optimizer, scheduler, state)
         state.epoch, state.batch = epoch + 1, 0
 
         # Dev evaluation selects the model.
@@ -529,7 +455,7 @@ def run_training(
             model.train()
         progress.reset_loss()
         state.epoch_loss = [0.0, 0]
-        checkpoints.save(accelerator, state)
+        checkpoints.save(accelerator, model, optimizer, scheduler, state)
     progress.close()
 
     # 6. Best weights, final scores, model directory.
