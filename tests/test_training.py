@@ -358,7 +358,12 @@ def test_a_fresh_run_forgets_what_the_earlier_run_left(tmp_path, hindi, monkeypa
         (root / name / "checkpoints").mkdir(parents=True)
         (root / name / "ilner.json").write_text(json.dumps({"init_from": source}))
     (root / "urdu/checkpoints/last").mkdir(parents=True)  # a stage killed before it finished
-    (root / "urdu/checkpoints/last/trainer_state.json").write_text(json.dumps({"fingerprint": {"init_from": str(root)}}))
+    from dataclasses import asdict
+
+    from ilner.training.checkpoints import TrainerState
+
+    killed = TrainerState(fingerprint={"init_from": str(root)})
+    (root / "urdu/checkpoints/last/trainer_state.json").write_text(json.dumps(asdict(killed)))
     import ilner.training.experiments as experiments
 
     monkeypatch.setattr(experiments, "run_training", _no_training)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import os
 import shutil
@@ -19,10 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from ilner.errors import IlnerError
+from ilner.models.directory import WEIGHTS_FILE, ModelDir, file_sha256
 
 ONNX_FILES = {"onnx": "onnx/model.onnx", "onnx-int8": "onnx/model_int8.onnx"}
 CRF_FILE = "onnx/crf.npz"  # a CRF model's transition scores: the graphs output only emission scores
 CRF_ARRAYS = ("start", "transitions", "end")
+EXPORT_FILE = "onnx/export.json"  # the sha256 of the weights the export was made from
 
 
 def _require(module: str):
@@ -34,18 +37,15 @@ def _require(module: str):
 
 def export_onnx(model_dir: str | Path, int8: bool = False) -> list[Path]:
     """Export a token classifier directory to ONNX (and int8); returns the files written."""
-    from transformers import AutoModelForTokenClassification
+    from ilner.models.loading import load_classifier_weights, quiet_transformers
 
-    from ilner.models.loading import checkpoint_labels, quiet_transformers, register_architectures
-
-    register_architectures()
     _require("onnxscript")
     _require("onnxruntime")
     quiet_transformers()
-    if checkpoint_labels(str(model_dir)) is None:
-        raise IlnerError(f"{model_dir} is not a token-classification (NER) model")
     model_dir = Path(model_dir)
-    model = AutoModelForTokenClassification.from_pretrained(model_dir).eval()
+    if not ModelDir.open(model_dir).labels:
+        raise IlnerError(f"{model_dir} is not a token-classification (NER) model")
+    model = load_classifier_weights(str(model_dir))
     staging = model_dir / "onnx.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -54,6 +54,8 @@ def export_onnx(model_dir: str | Path, int8: bool = False) -> list[Path]:
         scores = getattr(model, "transition_scores", None)
         if scores:
             np.savez(staging / Path(CRF_FILE).name, **dict(zip(CRF_ARRAYS, scores())))
+        (staging / Path(EXPORT_FILE).name).write_text(
+            json.dumps({"weights_sha256": file_sha256(model_dir / WEIGHTS_FILE)}) + "\n", encoding="utf-8")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -61,6 +63,22 @@ def export_onnx(model_dir: str | Path, int8: bool = False) -> list[Path]:
     shutil.rmtree(target, ignore_errors=True)
     os.replace(staging, target)
     return sorted(target.iterdir())
+
+
+def check_export(model_dir: Path) -> None:
+    """Refuse an export of other weights than the directory's own: a model retrained after its
+    export (or an export copied from elsewhere) would tag with the old model without a word."""
+    weights = model_dir / WEIGHTS_FILE
+    if not weights.is_file() or not (model_dir / "onnx").is_dir():
+        return  # an ONNX-only directory, or no export (OnnxRunner says to make one)
+    try:
+        exported = json.loads((model_dir / EXPORT_FILE).read_text(encoding="utf-8")).get("weights_sha256")
+    except (OSError, ValueError, AttributeError):
+        exported = None
+    if exported != file_sha256(weights):
+        raise IlnerError(f"{model_dir / 'onnx'} was not exported from this directory's {WEIGHTS_FILE} (the model was "
+                         f"trained again after the export, or the export is damaged or older); export it again: "
+                         f"ilner export {model_dir} --onnx")
 
 
 def _export_into(model, staging: Path, int8: bool) -> None:

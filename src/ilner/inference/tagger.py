@@ -12,7 +12,6 @@ model's ilner.json), and all sentences of a call are scored together in length-s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from ilner.data.schemes import chunks, split_tag
 from ilner.errors import IlnerError
 from ilner.inference.decoding import decode_ids, iob2_tags
 from ilner.inference.scores import Runner, TorchRunner, word_log_probs
+from ilner.models.directory import META_FILE, ModelDir, ModelMeta
 from ilner.models.encoding import WordEncoder
 from ilner.text.tokenize import Token, split_sentences, tokenize
 from ilner.text.transliterate import get_transform
@@ -56,19 +56,25 @@ class Tagged:
         return {"text": self.text, "entities": [e.to_dict() for e in self.entities]}
 
 
-def _model_meta(model: str) -> dict:
-    """The model's ilner.json, from its directory or (for hub ids) the hub cache; {} if it has none."""
-    local = Path(model) / "ilner.json"
-    if local.is_file():
-        return json.loads(local.read_text(encoding="utf-8"))
-    if Path(model).exists():
-        return {}
+def _hub_meta(model: str, labels: list[str]) -> ModelMeta:
+    """A hub model's ilner.json, if it has one (one trained elsewhere has none: the defaults)."""
     try:
         from huggingface_hub import hf_hub_download
 
-        return json.loads(Path(hf_hub_download(model, "ilner.json")).read_text(encoding="utf-8"))
+        path = Path(hf_hub_download(model, META_FILE))
     except Exception:  # noqa: BLE001 - a hub model trained elsewhere has no ilner.json
-        return {}
+        return ModelMeta(labels=labels)
+    return ModelMeta.from_text(path.read_text(encoding="utf-8"), f"{model}/{META_FILE}")
+
+
+def _load_tokenizer(model: str):
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(model)
+    except Exception as error:  # noqa: BLE001 - tokenizers raises its own exception types
+        raise IlnerError(f"{model}: cannot load its tokenizer ({str(error).splitlines()[0] if str(error) else type(error).__name__}); "
+                         "the model directory is damaged: train it again or restore tokenizer.json") from None
 
 
 BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8")
@@ -118,10 +124,10 @@ def _sentences(text: str, tokens: Sequence[Token]) -> list[tuple[int, int]]:
 class Tagger:
     """A token-classification model with everything needed to apply it to raw text."""
 
-    def __init__(self, runner: Runner, tokenizer, labels: Sequence[str], meta: dict | None = None, *,
+    def __init__(self, runner: Runner, tokenizer, labels: Sequence[str], meta: ModelMeta | None = None, *,
                  batch_size: int = 32, decoding: str | None = None, max_positions: int = 512,
                  pooling: str = "first", o_penalty: float | None = None):
-        meta = meta or {}
+        meta = meta or ModelMeta(labels=list(labels))
         self.runner = runner
         self.labels = list(labels)
         bad = [label for label in self.labels if split_tag(label)[0] not in ("O", "B", "I", "E", "S")]
@@ -129,13 +135,13 @@ class Tagger:
             raise IlnerError(f"the model's labels are neither IOB2 nor BIOES (e.g. {bad[0]!r}); ilner needs "
                              "O, B-X and I-X labels (and E-X, S-X for BIOES)")
         self.meta = meta
-        self.script = meta.get("script", "native")
-        self.decoding = decoding or meta.get("decoding", "viterbi")
-        self.o_penalty = meta.get("o_penalty", 0.0) if o_penalty is None else o_penalty
+        self.script = meta.script
+        self.decoding = decoding or meta.decoding
+        self.o_penalty = meta.o_penalty if o_penalty is None else o_penalty
         self.batch_size = batch_size
         self.pooling = pooling
-        max_length = min(meta.get("max_length", 512), max_positions)
-        self.encoder = WordEncoder(tokenizer, max_length, meta.get("window_overlap", 128), get_transform(self.script))
+        max_length = min(meta.max_length, max_positions)
+        self.encoder = WordEncoder(tokenizer, max_length, meta.window_overlap, get_transform(self.script))
 
     @classmethod
     def load(cls, model: str | Path, backend: str = "torch", device: str | None = None, **kwargs) -> Tagger:
@@ -144,33 +150,39 @@ class Tagger:
         ``backend``: ``torch`` (fp32), ``torch-bf16`` (bfloat16 autocast: fast on CPUs with
         AVX-512 BF16 or AMX, and on GPUs), ``onnx`` or ``onnx-int8`` (after ``ilner export``).
         """
-        from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer
+        from transformers import AutoConfig
 
-        from ilner.models.loading import checkpoint_labels, quiet_transformers
+        from ilner.models.loading import checkpoint_labels, load_classifier_weights, quiet_transformers
 
         if backend not in BACKENDS:
             raise IlnerError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         quiet_transformers()
+        onnx = backend.startswith("onnx")
         model = str(model)
-        if checkpoint_labels(model) is None:
+        if Path(model).exists():
+            directory = ModelDir.open(model, weights=not onnx)
+            labels, meta = directory.labels, directory.meta
+        else:
+            labels = checkpoint_labels(model) or []
+            meta = _hub_meta(model, labels) if labels else ModelMeta()
+        if not labels:
             raise IlnerError(f"{model} is not a token-classification (NER) model")
         config = AutoConfig.from_pretrained(model)
-        labels = [config.id2label[i] for i in range(config.num_labels)]
-        if backend.startswith("onnx"):
-            from ilner.inference.onnx import ONNX_FILES, OnnxRunner
+        if onnx:
+            from ilner.inference.onnx import ONNX_FILES, OnnxRunner, check_export
 
+            check_export(Path(model))
             runner: Runner = OnnxRunner(Path(model) / ONNX_FILES[backend], len(labels),
                                         transitions=_crf_transitions(Path(model), config.model_type))
         else:
             import torch
 
-            network = AutoModelForTokenClassification.from_pretrained(model).eval()
+            network = load_classifier_weights(model)
             if device:
                 network.to(device)
             runner = TorchRunner(network, autocast_dtype=torch.bfloat16 if backend == "torch-bf16" else None)
         max_positions = getattr(config, "max_position_embeddings", 514) - 2
-        return cls(runner, AutoTokenizer.from_pretrained(model), labels, _model_meta(model),
-                   max_positions=max_positions, **kwargs)
+        return cls(runner, _load_tokenizer(model), labels, meta, max_positions=max_positions, **kwargs)
 
     def __call__(self, texts: str | Sequence[str]) -> list[Tagged]:
         """Tag raw texts; each result's entities carry offsets into that text."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from ilner.data.schemes import detect_scheme, split_tag
 from ilner.data.tagsets import TagMapping
 from ilner.errors import IlnerError
+from ilner.models.directory import ModelDir, check_loaded
 
 
 @dataclass
@@ -59,8 +60,8 @@ def checkpoint_labels(name_or_path: str) -> list[str] | None:
     local = Path(name_or_path).expanduser()
     if looks_local and not local.is_dir():
         raise IlnerError(f"no model directory {name_or_path}")
-    if local.is_dir() and not (local / "config.json").is_file():
-        raise IlnerError(f"{name_or_path} is not a model directory: it has no config.json")
+    if local.is_dir():
+        return ModelDir.open(local).labels or None
     try:
         config = AutoConfig.from_pretrained(name_or_path)
     except (OSError, ValueError) as error:  # ValueError: a config.json without a known model_type
@@ -72,6 +73,21 @@ def checkpoint_labels(name_or_path: str) -> list[str] | None:
     if not any(a.endswith("ForTokenClassification") for a in architectures):
         return None
     return [config.id2label[i] for i in sorted(config.id2label)]
+
+
+def load_classifier_weights(name_or_path: str):
+    """A trained token classifier, for tagging or export: from safetensors only, whole (no weight
+    missing or of another shape, which transformers would fill with random values) and finite."""
+    from transformers import AutoModelForTokenClassification
+
+    register_architectures()
+    try:
+        model, info = AutoModelForTokenClassification.from_pretrained(
+            name_or_path, use_safetensors=True, output_loading_info=True)
+    except (OSError, ValueError, RuntimeError) as error:
+        raise IlnerError(f"cannot load model {name_or_path}: {str(error).splitlines()[0]}") from None
+    check_loaded(model, info, name_or_path)
+    return model.eval()
 
 
 def _row_sources(labels: Sequence[str], old: Sequence[str], mapping: TagMapping | None) -> dict[str, list[str]]:
@@ -110,7 +126,7 @@ def load_token_classifier(
     label2id = {label: i for i, label in enumerate(labels)}
     tokenizer = AutoTokenizer.from_pretrained(name_or_path)
     if old == labels:
-        model = AutoModelForTokenClassification.from_pretrained(name_or_path)
+        model = AutoModelForTokenClassification.from_pretrained(name_or_path, use_safetensors=True)
         return model, tokenizer, HeadInit(old, {label: [label] for label in labels}, [], "same")
     if old is not None and mapping is None and sorted(old) != sorted(labels):
         scheme = detect_scheme(old)
@@ -125,11 +141,11 @@ def load_token_classifier(
         )
     logging.getLogger("transformers.modeling_utils").setLevel(logging.ERROR)
     model = AutoModelForTokenClassification.from_pretrained(
-        name_or_path, id2label=id2label, label2id=label2id, ignore_mismatched_sizes=True
+        name_or_path, id2label=id2label, label2id=label2id, ignore_mismatched_sizes=True, use_safetensors=True
     )
     if old is None:
         return model, tokenizer, HeadInit(None, {}, labels, "fresh")
-    source = AutoModelForTokenClassification.from_pretrained(name_or_path)
+    source = AutoModelForTokenClassification.from_pretrained(name_or_path, use_safetensors=True)
     old_heads, new_heads = _classifiers(source, name_or_path), _classifiers(model, name_or_path)
     sources = _row_sources(labels, old, mapping)
     fresh = [label for label in labels if label not in sources]

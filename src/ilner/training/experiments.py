@@ -12,7 +12,8 @@ from ilner.data.sources import resolve
 from ilner.data.tagsets import load_tagset
 from ilner.errors import DataError, IlnerError
 from ilner.training.config import LanguageStages, NerInit, Stage, TrainConfig
-from ilner.training.checkpoints import Checkpoints
+from ilner.models.directory import META_FILE, read_meta
+from ilner.training.checkpoints import STATE_FILE, Checkpoints, TrainerState
 from ilner.training.trainer import Log, RunResult, forget_run, no_sentences_of, run_training, settings_changed
 
 
@@ -24,7 +25,7 @@ def _finished(run: TrainConfig, init_from: str | None = None) -> bool:
     """Whether ``run``'s model is in its output_dir. One trained with other settings is refused: it
     is no stage of this run, and skipping or continuing from it would mix two runs."""
     output_dir = Path(run.output_dir)
-    if not ((output_dir / "ilner.json").exists() and (output_dir / "config.json").exists()):
+    if not ((output_dir / META_FILE).exists() and (output_dir / "config.json").exists()):
         return False
     changed = settings_changed(run, output_dir, init_from)
     if changed:
@@ -50,11 +51,11 @@ def _check_data(config: TrainConfig, train: list[str], others: list[str]) -> Non
 
 def _started_from(run_dir: Path) -> str | None:
     """The model a run continued from, as its ilner.json or (unfinished) last checkpoint records it."""
-    meta, state = run_dir / "ilner.json", Checkpoints(run_dir).last / "trainer_state.json"
-    if meta.exists():
-        return json.loads(meta.read_text(encoding="utf-8")).get("init_from")
-    if state.exists():
-        return json.loads(state.read_text(encoding="utf-8")).get("fingerprint", {}).get("init_from")
+    checkpoints = Checkpoints(run_dir)
+    if (run_dir / META_FILE).exists():
+        return read_meta(run_dir).init_from
+    if checkpoints.available():
+        return TrainerState.read(checkpoints.last / STATE_FILE).fingerprint.get("init_from")
     return None
 
 
@@ -132,7 +133,7 @@ def language_stages(config: TrainConfig, *, resume: bool = False, log: Log = pri
     """Continue from the finished model in ``config.output_dir`` on each of its training languages
     alone (``config.language_stages``): one model per language in ``output_dir/<language>``."""
     root = Path(config.output_dir)
-    languages = json.loads((root / "ilner.json").read_text(encoding="utf-8"))["languages"]
+    languages = read_meta(root).languages
     if len(languages) < 2:
         log(f"language_stages: the model was trained on {', '.join(languages) or 'one language'} only; no stages")
         return []
@@ -204,7 +205,7 @@ def progressive(config: TrainConfig, *, resume: bool = False, log: Log = print) 
         )
         if resume and _finished(run, previous):
             log(f"== stage {number} ({name}) already finished; continuing from it")
-            scores = json.loads((Path(run.output_dir) / "ilner.json").read_text(encoding="utf-8"))["scores"].get("test", {})
+            scores = read_meta(run.output_dir).scores.get("test", {})
             test_f1 = {group: by_scheme["strict"]["micro"]["f1"] for group, by_scheme in scores.items()}
         else:
             log(f"== stage {number}: {name}" + (f", starting from {previous}" if previous else ""))

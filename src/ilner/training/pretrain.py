@@ -31,6 +31,7 @@ from ilner.text.tokenize import split_sentences, tokenize
 from ilner.text.transliterate import get_transform
 from ilner.training.config import TrainConfig
 from ilner.training.optim import adamw
+from ilner.models.directory import ModelMeta
 from ilner.training.output import write_model_dir
 from ilner.training.progress import Progress
 
@@ -154,11 +155,11 @@ def run_pretraining(
         progress.reset_loss()
     progress.close()
     seconds = time.time() - started
-    meta = {"ilner_version": __version__, "pretraining": {
+    meta = ModelMeta(ilner_version=__version__, pretraining={
         "corpora": list(corpora), "raw": list(raw), "sentences": len(sentences), "windows": len(windows), "steps": progress.done,
         "mask_probability": mask_probability, "final_loss": final_loss, "seconds": round(seconds, 1)},
-        "script": config.script, "max_length": config.max_length, "window_overlap": config.window_overlap,
-        "config": config.to_dict()}
+        script=config.script, max_length=config.max_length, window_overlap=config.window_overlap,
+        config=config.to_dict())
     output_dir.mkdir(parents=True, exist_ok=True)
     write_model_dir(output_dir, model, tokenizer, meta, card=False)
     shutil.rmtree(build_dir, ignore_errors=True)

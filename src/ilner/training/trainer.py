@@ -40,6 +40,7 @@ from ilner.inference.decoding import O_PENALTIES
 from ilner.inference.predictor import SentenceTagger
 from ilner.inference.scores import TorchRunner
 from ilner.models.encoding import Window, WordEncoder, model_input, window_labels
+from ilner.models.directory import META_FILE, ModelMeta, read_meta
 from ilner.models.loading import HeadInit, load_token_classifier, quiet_transformers
 from ilner.text.transliterate import get_transform
 from ilner.training.checkpoints import Checkpoints, TrainerState
@@ -77,8 +78,8 @@ def _changed(a: dict, b: dict) -> list[str]:
 def settings_changed(config: TrainConfig, output_dir: Path, init_from: str | None = None) -> list[str]:
     """The settings in which the finished model in ``output_dir`` was trained otherwise than ``config``
     (continuing ``init_from``) says: such a model is no finished stage of this run."""
-    meta = json.loads((output_dir / "ilner.json").read_text(encoding="utf-8"))
-    return _changed(_settings(config.to_dict(), init_from), _settings(meta["config"], meta.get("init_from")))
+    meta = read_meta(output_dir)
+    return _changed(_settings(config.to_dict(), init_from), _settings(meta.config, meta.init_from))
 
 
 @dataclass
@@ -260,10 +261,10 @@ def check_starting_model(config: TrainConfig, init_from: str | None = None) -> N
     another script (its tokenizer would see unknown pieces), or one with fewer positions than
     ``max_length`` (its position table would overflow)."""
     source = Path(init_from or config.model)
-    meta_path, config_path = source / "ilner.json", source / "config.json"
-    if meta_path.is_file():
-        script = json.loads(meta_path.read_text(encoding="utf-8")).get("script")
-        if script and script != config.script:
+    config_path = source / "config.json"
+    if (source / META_FILE).is_file():
+        script = read_meta(source).script
+        if script != config.script:
             raise IlnerError(f"{source} was trained on text in script {script!r}, but this run uses script "
                              f"{config.script!r}; set the model's script: --set script={script}")
     if config_path.is_file():
@@ -472,29 +473,29 @@ def run_training(
         result.dev = evaluate_by_language(dev, tagger.decode(dev, dev_scores)) if dev else None
         result.test = evaluate_by_language(test, tagger.tag(test)) if test else None
         result.seconds = time.time() - started
-        meta = {
-            "ilner_version": __version__,
-            "tagset": tagset.name,
-            "labels": labels,
-            "languages": sorted({s.language for s in train if s.language}),
-            "script": config.script,
-            "max_length": config.max_length,
-            "window_overlap": config.window_overlap,
-            "decoding": config.decoding,
-            "o_penalty": tagger.o_penalty,
-            "init_from": init_from,  # the earlier stage this run continued from, if any
-            "architecture": _architecture(unwrapped.config),
-            "head_init": head.to_dict(),
-            "added_tokens": len(added),
-            "train_sentences": len(train),
-            "train_windows": len(windows),
-            "steps_per_epoch": steps_per_epoch,
-            "best_epoch": state.best_epoch,
-            "train_seconds": round(result.seconds, 1),
-            "scores": {split: _scores_json(s) for split, s in (("dev", result.dev), ("test", result.test)) if s},
-            "config": config.to_dict(),
-            "versions": _versions(),
-        }
+        meta = ModelMeta(
+            ilner_version=__version__,
+            tagset=tagset.name,
+            labels=labels,
+            languages=sorted({s.language for s in train if s.language}),
+            script=config.script,
+            max_length=config.max_length,
+            window_overlap=config.window_overlap,
+            decoding=config.decoding,
+            o_penalty=tagger.o_penalty,
+            init_from=init_from,  # the earlier stage this run continued from, if any
+            architecture=_architecture(unwrapped.config),
+            head_init=head.to_dict(),
+            added_tokens=len(added),
+            train_sentences=len(train),
+            train_windows=len(windows),
+            steps_per_epoch=steps_per_epoch,
+            best_epoch=state.best_epoch,
+            train_seconds=round(result.seconds, 1),
+            scores={split: _scores_json(s) for split, s in (("dev", result.dev), ("test", result.test)) if s},
+            config=config.to_dict(),
+            versions=_versions(),
+        )
         write_model_dir(output_dir, unwrapped, tokenizer, meta)
         log(f"model written to {output_dir} ({result.seconds:.0f} s)")
     accelerator.wait_for_everyone()

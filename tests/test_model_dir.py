@@ -1,0 +1,159 @@
+"""Damaged or mismatched model directories: one clear error naming the file, never garbage tags."""
+
+import json
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+from training_helpers import slice_file, tiny_config
+
+from ilner.errors import IlnerError
+from ilner.inference.tagger import Tagger
+from ilner.models.directory import ModelDir, read_meta
+from ilner.training import run_training
+
+SENTENCE = "प्रधानमंत्री नरेंद्र मोदी ने दिल्ली में भाषण दिया।\n"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    from conftest import MIRROR
+
+    if MIRROR is None:
+        pytest.skip("dataset mirror not found")
+    root = tmp_path_factory.mktemp("model-dir")
+    train = slice_file(MIRROR, "il-ner/Hindi/Hindi-train.txt", root / "Hindi-train.txt", 60)
+    config = tiny_config(root, f"train=[{train}]", "dev=[]", "test=[]", "epochs=1")
+    run_training(config, log=lambda m: None)
+    return Path(config.output_dir), config
+
+
+@pytest.fixture
+def model(trained, tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(trained[0], copy, ignore=shutil.ignore_patterns("checkpoints"))
+    return copy
+
+
+class _Marker:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (self.path,))
+
+
+def _rewrite_weights(model: Path, change) -> None:
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(model / "model.safetensors"))
+    change(tensors)
+    save_file(tensors, str(model / "model.safetensors"))
+
+
+def _flip_a_byte(model: Path) -> None:
+    data = bytearray((model / "model.safetensors").read_bytes())
+    data[-7] ^= 0x40
+    (model / "model.safetensors").write_bytes(bytes(data))
+
+
+def _damage(model: Path, how: str, tmp_path: Path) -> str:
+    """Damage ``model`` as ``how`` says; returns what the error must name."""
+    weights = model / "model.safetensors"
+    if how == "truncated-weights":
+        weights.write_bytes(weights.read_bytes()[:5000])
+        return "model.safetensors"
+    if how == "missing-weights":
+        weights.unlink()
+        return "model.safetensors is missing"
+    if how == "flipped-byte":
+        _flip_a_byte(model)
+        return "sha256"
+    if how == "nan-weights":
+        meta = json.loads((model / "ilner.json").read_text())
+        meta["weights_sha256"] = None  # an ilner.json of an older ilner: the finiteness check still catches it
+        (model / "ilner.json").write_text(json.dumps(meta))
+        _rewrite_weights(model, lambda t: t[next(k for k in t if k.endswith("classifier.weight"))].fill_(float("nan")))
+        return "NaN"
+    if how == "dropped-weight":
+        meta = json.loads((model / "ilner.json").read_text())
+        meta["weights_sha256"] = None
+        (model / "ilner.json").write_text(json.dumps(meta))
+        _rewrite_weights(model, lambda t: t.pop(next(k for k in t if k.endswith("classifier.bias"))))
+        return "missing keys"
+    if how == "label-count":
+        config = json.loads((model / "config.json").read_text())
+        config["id2label"] = {str(i): f"L{i}" for i in range(5)}
+        config["label2id"] = {f"L{i}": i for i in range(5)}
+        (model / "config.json").write_text(json.dumps(config))
+        return "labels"
+    if how == "bad-ilner-json":
+        (model / "ilner.json").write_text('{"labels": [', encoding="utf-8")
+        return "ilner.json"
+    if how == "ilner-json-wrong-type":
+        meta = json.loads((model / "ilner.json").read_text())
+        meta["max_length"] = "long"
+        (model / "ilner.json").write_text(json.dumps(meta))
+        return "ilner.json"
+    if how == "bad-config-json":
+        (model / "config.json").write_text("\x00\x01binary", encoding="utf-8")
+        return "config.json"
+    if how == "bad-tokenizer-json":
+        (model / "tokenizer.json").write_text('{"model": ', encoding="utf-8")
+        return "tokenizer"
+    if how == "missing-tokenizer-json":
+        (model / "tokenizer.json").unlink()
+        return "tokenizer.json"
+    if how == "pickle-only":
+        weights.unlink()
+        (model / "pytorch_model.bin").write_bytes(pickle.dumps(_Marker(tmp_path / "code-ran")))
+        return "pytorch_model.bin"
+    raise AssertionError(how)
+
+
+DAMAGES = ["truncated-weights", "missing-weights", "flipped-byte", "nan-weights", "dropped-weight", "label-count",
+           "bad-ilner-json", "ilner-json-wrong-type", "bad-config-json", "bad-tokenizer-json",
+           "missing-tokenizer-json", "pickle-only"]
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_damaged_model_directory_is_one_clear_error(model, tmp_path, how, cli):
+    named = _damage(model, how, tmp_path)
+    with pytest.raises(IlnerError, match=named):
+        Tagger.load(model)
+    text = tmp_path / "in.txt"
+    text.write_text(SENTENCE, encoding="utf-8")
+    code, out, err = cli("predict", str(model), str(text))
+    assert code == 2 and "Traceback" not in err and named in err and not out
+    assert not (tmp_path / "code-ran").exists()
+
+
+def test_intact_model_directory_opens_and_records_its_weights(model):
+    from ilner.models.directory import file_sha256
+
+    directory = ModelDir.open(model)
+    assert directory.meta.weights_sha256 == file_sha256(model / "model.safetensors")
+    assert directory.labels == read_meta(model).labels and len(directory.labels) == 13
+
+
+def test_stale_onnx_export_is_refused_and_a_new_training_removes_it(trained, model, tmp_path):
+    pytest.importorskip("onnxruntime")
+    from ilner.inference.onnx import export_onnx
+
+    export_onnx(model)
+    Tagger.load(model, backend="onnx")  # fresh: loads
+    other = tmp_path / "other"  # the same run with another seed: other weights, same files
+    _, config = trained
+    from dataclasses import replace
+
+    run_training(replace(config, seed=8, output_dir=str(other)), log=lambda m: None)
+    for name in ("model.safetensors", "ilner.json"):
+        shutil.copy(other / name, model / name)
+    with pytest.raises(IlnerError, match="not exported from this directory's model.safetensors.*ilner export"):
+        Tagger.load(model, backend="onnx")
+    # Training into a folder that holds an export removes the export with the old weights.
+    (other / "onnx").mkdir()
+    (other / "onnx/model.onnx").write_bytes(b"old")
+    run_training(replace(config, seed=9, output_dir=str(other)), log=lambda m: None)
+    assert not (other / "onnx").exists()
