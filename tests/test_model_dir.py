@@ -137,6 +137,15 @@ def test_intact_model_directory_opens_and_records_its_weights(model):
     assert directory.labels == read_meta(model).labels and len(directory.labels) == 13
 
 
+def test_model_files_get_the_mode_other_files_get(trained):
+    root, _ = trained
+    modes = {path.name: path.stat().st_mode & 0o777 for path in root.iterdir() if path.is_file()}
+    assert modes["model.safetensors"] == modes["config.json"] == modes["ilner.json"], modes
+    assert (root / "checkpoints/best.safetensors").exists() is False or \
+        (root / "checkpoints/best.safetensors").stat().st_mode & 0o777 == modes["config.json"]
+    assert (root / "checkpoints/last/model.safetensors").stat().st_mode & 0o777 == modes["config.json"]
+
+
 def test_stale_onnx_export_is_refused_and_a_new_training_removes_it(trained, model, tmp_path):
     pytest.importorskip("onnxruntime")
     from ilner.inference.onnx import export_onnx

@@ -27,6 +27,7 @@ import shutil
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from ilner.data.files import new_file_mode
 from ilner.errors import IlnerError
 
 STATE_FILE = "trainer_state.json"
@@ -160,6 +161,7 @@ def _save_weights(model, path: Path) -> None:
     from safetensors.torch import save_file
 
     save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(path))
+    path.chmod(new_file_mode())  # safetensors writes 0600, unlike every other file
 
 
 def _read_tensors(path: Path) -> dict:

@@ -3,7 +3,8 @@
 Written atomically for loaders: every file is staged first, the old ``config.json`` (what
 ``from_pretrained`` needs) is removed before any file is replaced, and the new one is moved in
 last. A crash at any moment leaves the old model, no loadable model, or the new one; never a mix.
-An ONNX export of the old weights is removed first: it would tag with the old model.
+An ONNX export of the old weights is removed first: it would tag with the old model. Every file
+gets the mode ``open()`` gives.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
+from ilner.data.files import new_file_mode
 from ilner.models.directory import CONFIG_FILE, WEIGHTS_FILE, ModelMeta, file_sha256
 from ilner.training.modelcard import model_card
 
@@ -25,6 +27,8 @@ def write_model_dir(output_dir: Path, model, tokenizer, meta: ModelMeta, card: b
     meta.write(staging)
     if card:
         (staging / "README.md").write_text(model_card(meta.to_dict()), encoding="utf-8")
+    for path in staging.iterdir():  # safetensors writes its files private (0600), unlike every other file
+        path.chmod(new_file_mode())
     (output_dir / CONFIG_FILE).unlink(missing_ok=True)
     shutil.rmtree(output_dir / "onnx", ignore_errors=True)
     for path in sorted(staging.iterdir()):
