@@ -123,3 +123,14 @@ def test_download_with_wrong_checksum_is_refused(upstream):
     assert ".part" not in str(refused.value)  # the partial file is gone: the message must not send users to it
     assert not (registry.cache_dir() / data_file.mirror_path).exists()
     assert not list(registry.cache_dir().rglob("*.part"))
+
+
+@pytest.mark.parametrize("variable", ["ILNER_OFFLINE", "HF_HUB_OFFLINE"])
+def test_fetch_downloads_nothing_offline(upstream, cli, monkeypatch, variable):
+    """The README says ILNER_OFFLINE=1 turns downloads off: `ilner data fetch` too."""
+    monkeypatch.setenv(variable, "1")
+    with pytest.raises(DatasetUnavailableError, match="not downloading, because ILNER_OFFLINE .* is set.*ILNER_DATA_DIR"):
+        registry.fetch("il-ner:telugu:test")
+    code, _, err = cli("data", "fetch", "il-ner:telugu:test")
+    assert code == 2 and "ilner: error: il-ner:telugu:test: not downloading" in err and "Traceback" not in err
+    assert not registry.cache_dir().exists() or not list(registry.cache_dir().rglob("*.txt"))

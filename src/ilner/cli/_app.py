@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import sys
@@ -88,8 +89,17 @@ def _global_options(
 # Reports are wide tables: when output goes to a file or CI log, do not squeeze them into 80 columns.
 _COLUMNS = os.environ.get("COLUMNS", "")
 _WIDTH = None if sys.stdout.isatty() else (int(_COLUMNS) if _COLUMNS.isdigit() else 180)
-console = Console(highlight=False, width=_WIDTH)
-err_console = Console(stderr=True, highlight=False, width=_WIDTH)
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """Leave a closed output to the entry point (exit 141, silently), not rich's exit 1."""
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
+console = _Console(highlight=False, width=_WIDTH)
+err_console = _Console(stderr=True, highlight=False, width=_WIDTH)
 
 DATA_HELP = (
     "A dataset address (il-ner:hindi:train, il-ner:*:test, hiner:original:validation) or a file "
