@@ -1,7 +1,9 @@
 """Dataset addresses, mirror lookup, checksum refusal, offline errors and real HTTP downloads."""
 
+import errno
 import functools
 import http.server
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -134,3 +136,23 @@ def test_fetch_downloads_nothing_offline(upstream, cli, monkeypatch, variable):
     code, _, err = cli("data", "fetch", "il-ner:telugu:test")
     assert code == 2 and "ilner: error: il-ner:telugu:test: not downloading" in err and "Traceback" not in err
     assert not registry.cache_dir().exists() or not list(registry.cache_dir().rglob("*.txt"))
+
+
+def test_a_full_disk_while_downloading_names_the_cache_file(upstream, cli, monkeypatch):
+    """Not 'downloading failed ... go online': the network was fine, the cache could not take the file."""
+    real_open = Path.open
+
+    def open_full(path, mode="r", *args, **kwargs):
+        handle = real_open(path, mode, *args, **kwargs)
+        if path.suffix == ".part":
+            def write(data):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+            handle.write = write
+        return handle
+
+    monkeypatch.setattr(Path, "open", open_full)
+    code, _, err = cli("data", "fetch", "il-ner:telugu:test")
+    target = registry.cache_dir() / "il-ner/Telugu/Telugu-test.txt"
+    assert code == 2 and f"ilner: error: {target}: No space left on device; the disk is full" in err
+    assert "Traceback" not in err and not list(target.parent.iterdir())

@@ -10,6 +10,7 @@ wildcards (``il-ner:*:test``). Anything else is read as a file path.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -146,6 +147,10 @@ def _verified(path: Path, data_file: DataFile) -> Path:
     return path
 
 
+# Errors of writing the cache (a full disk...), told apart from failures of the network.
+_LOCAL_WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+
+
 def download(data_file: DataFile, progress: Callable[[str], None] | None = None) -> Path:
     """Download one file into the cache, verify its sha256, and move it into place atomically."""
     if offline():
@@ -168,6 +173,8 @@ def download(data_file: DataFile, progress: Callable[[str], None] | None = None)
                 out.write(block)
     except (urllib.error.URLError, OSError) as error:
         partial.unlink(missing_ok=True)
+        if error.errno in _LOCAL_WRITE_ERRORS:  # the cache cannot take the file: not a network failure
+            raise OSError(error.errno, error.strerror, str(target)) from None
         raise DatasetUnavailableError(
             f"{data_file.address} is not available: downloading {data_file.url} failed ({error}). "
             "Either go online and run `ilner data fetch "
