@@ -22,6 +22,9 @@ MIRROR = _mirror()
 # Variables of the user's environment that change what ilner does (offline mode, tracebacks):
 # the suite passes whatever the environment holds, and tests set what they need themselves.
 CHANGING_BEHAVIOUR = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+# Read once, when ilner.cli is imported (table width, colours): cleared before any test imports it.
+for _name in ("COLUMNS", "FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+    os.environ.pop(_name, None)
 
 
 @pytest.fixture(autouse=True)

@@ -326,10 +326,11 @@ def test_an_unknown_model_name_fails_fast_offline(cli, gold, monkeypatch, how):
 
 def test_the_suite_passes_whatever_the_users_environment_holds():
     """`ILNER_OFFLINE=1 make test` once failed the download test: the conftest clears such settings."""
-    env = {**os.environ, "ILNER_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "ILNER_DEBUG": "1",
-           "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    env = {**os.environ, "ILNER_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "ILNER_DEBUG": "1", "COLUMNS": "40",
+           "FORCE_COLOR": "1", "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                            "tests/test_registry.py::test_failed_download_names_both_ways_out",
-                           "tests/test_cli.py::test_unknown_tagset_is_one_clear_error"],
+                           "tests/test_cli.py::test_stats_json",  # a table cut at 40 columns
+                           "tests/test_cli.py::test_evaluate_prediction_line_without_tag_is_an_error"],  # colours
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:]
