@@ -19,9 +19,20 @@ def _mirror() -> Path | None:
 MIRROR = _mirror()
 
 
+# Variables of the user's environment that change what ilner does (offline mode, tracebacks):
+# the suite passes whatever the environment holds, and tests set what they need themselves.
+CHANGING_BEHAVIOUR = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+# Read once, when ilner.cli is imported (table width, colours): cleared before any test imports it.
+for _name in ("COLUMNS", "FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+    os.environ.pop(_name, None)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path_factory):
-    """Every test sees the mirror (if any) and an empty private cache, never ~/.cache."""
+    """Every test sees the mirror (if any) and an empty private cache, never ~/.cache, and none of
+    the user's ILNER_* settings."""
+    for name in [*CHANGING_BEHAVIOUR, *(n for n in os.environ if n.startswith("ILNER_"))]:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ILNER_CACHE", str(tmp_path_factory.mktemp("cache")))
     if MIRROR is not None:
         monkeypatch.setenv("ILNER_DATA_DIR", str(MIRROR))

@@ -153,7 +153,7 @@ def test_repair_and_convert_refuse_outputs_they_cannot_write(cli, mirror, tmp_pa
         (("data", "repair", "il-ner:telugu:*", file), "stands for 3 files, so give a folder"),
         (("data", "repair", "il-ner:telugu:test", tmp_path / "x.txt", "--output-scheme", "bio"), "choose iob2 or bioes"),
         (("data", "repair", "il-ner:telugu:test", tmp_path / "x.jsonl", "--output-scheme", "bioes"), "for CoNLL output"),
-        (("data", "convert", "il-ner:telugu:test", folder), "is a directory"),
+        (("data", "convert", "il-ner:telugu:test", folder), f"{folder}: Is a directory"),
     ]
     for args, message in cases:
         code, _, err = cli(*args)

@@ -1,7 +1,9 @@
 """Dataset addresses, mirror lookup, checksum refusal, offline errors and real HTTP downloads."""
 
+import errno
 import functools
 import http.server
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -123,3 +125,34 @@ def test_download_with_wrong_checksum_is_refused(upstream):
     assert ".part" not in str(refused.value)  # the partial file is gone: the message must not send users to it
     assert not (registry.cache_dir() / data_file.mirror_path).exists()
     assert not list(registry.cache_dir().rglob("*.part"))
+
+
+@pytest.mark.parametrize("variable", ["ILNER_OFFLINE", "HF_HUB_OFFLINE"])
+def test_fetch_downloads_nothing_offline(upstream, cli, monkeypatch, variable):
+    """The README says ILNER_OFFLINE=1 turns downloads off: `ilner data fetch` too."""
+    monkeypatch.setenv(variable, "1")
+    with pytest.raises(DatasetUnavailableError, match="not downloading, because ILNER_OFFLINE .* is set.*ILNER_DATA_DIR"):
+        registry.fetch("il-ner:telugu:test")
+    code, _, err = cli("data", "fetch", "il-ner:telugu:test")
+    assert code == 2 and "ilner: error: il-ner:telugu:test: not downloading" in err and "Traceback" not in err
+    assert not registry.cache_dir().exists() or not list(registry.cache_dir().rglob("*.txt"))
+
+
+def test_a_full_disk_while_downloading_names_the_cache_file(upstream, cli, monkeypatch):
+    """Not 'downloading failed ... go online': the network was fine, the cache could not take the file."""
+    real_open = Path.open
+
+    def open_full(path, mode="r", *args, **kwargs):
+        handle = real_open(path, mode, *args, **kwargs)
+        if path.suffix == ".part":
+            def write(data):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+            handle.write = write
+        return handle
+
+    monkeypatch.setattr(Path, "open", open_full)
+    code, _, err = cli("data", "fetch", "il-ner:telugu:test")
+    target = registry.cache_dir() / "il-ner/Telugu/Telugu-test.txt"
+    assert code == 2 and f"ilner: error: {target}: No space left on device; the disk is full" in err
+    assert "Traceback" not in err and not list(target.parent.iterdir())

@@ -7,7 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from ilner.cli._app import DataDirOption, KeepUnknownOption, SchemeOption, TagsetOption, console, data_app, progress
+from ilner.cli._app import (
+    DataDirOption, KeepUnknownOption, SchemeOption, TagsetOption, console, data_app, output_file, progress,
+)
 from ilner.data.io import write_corpus
 from ilner.data.sources import load_corpora
 
@@ -22,7 +24,7 @@ TARGETS = {
 @data_app.command("convert")
 def convert(
     source: Annotated[str, typer.Argument(help="File or dataset address.", show_default=False)],
-    output: Annotated[Path, typer.Argument(help="Output file.", dir_okay=False, show_default=False)],
+    output: Annotated[Path, typer.Argument(help="Output file.", callback=output_file, show_default=False)],
     to: Annotated[str, typer.Option("--to", help=f"Output format: {', '.join(TARGETS)}.")] = "jsonl",
     tagset: TagsetOption = None,
     keep_unknown: KeepUnknownOption = False,

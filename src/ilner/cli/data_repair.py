@@ -10,6 +10,7 @@ import typer
 from ilner.cli._app import (
     DataDirOption, KeepUnknownOption, SchemeOption, TagsetOption, console, data_app, progress,
 )
+from ilner.data.files import check_writable
 from ilner.data.io import guess_format, write_corpus
 from ilner.data.repair import RULES
 from ilner.data.sources import load_corpora
@@ -36,6 +37,7 @@ def repair(
     """
     if output_scheme not in ("iob2", "bioes"):
         raise typer.BadParameter(f"{output_scheme!r}; choose iob2 or bioes", param_hint="--output-scheme")
+    check_writable(output, folder=output.is_dir())  # before reading; whether a folder fits depends on SOURCE (below)
     loaded = load_corpora([source], data_dir=data_dir, tagset=tagset, scheme=input_scheme,
                           keep_unknown=keep_unknown, progress=progress)
     several = len(loaded) > 1

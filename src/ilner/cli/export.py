@@ -21,9 +21,11 @@ def export(
 
     Example: ilner export runs/cpu-joint --onnx --int8
     """
+    from ilner.data.files import check_writable
     from ilner.inference.onnx import export_onnx
 
     if not onnx:
         raise typer.BadParameter("say what to export: --onnx (with --int8 for the quantised copy too)")
+    check_writable(model, folder=True)  # the export goes into MODEL/onnx
     for path in export_onnx(model, int8=int8):
         console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")

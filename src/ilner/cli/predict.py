@@ -11,8 +11,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from ilner.cli._app import app, err_console
+from ilner.cli._app import app, err_console, finite_float, output_file
 from ilner.cli._render import scores_table
+from ilner.data.files import atomic_output
+from ilner.errors import DataError, IlnerError
 
 INPUT_FORMATS = ("text", "conll", "jsonl")
 
@@ -23,12 +25,12 @@ def predict(
     inputs: Annotated[Optional[list[Path]], typer.Argument(help="Input files; none or '-' reads standard input.", show_default=False)] = None,
     input_format: Annotated[str, typer.Option("--input-format", help="text, conll (pre-tokenised; tags optional) or jsonl ({\"text\"} or {\"tokens\"}).")] = "text",
     output_format: Annotated[Optional[str], typer.Option("--format", help="spans (TSV, one entity per line; text input), jsonl or conll. Default: spans for text, else the input's format.")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of standard output.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", callback=output_file, help="Write here instead of standard output (in full or not at all: a run that fails leaves an earlier file as it was).")] = None,
     lines: Annotated[bool, typer.Option("--lines", help="Text input: each line is a document (offsets within the line).")] = False,
     evaluate: Annotated[bool, typer.Option("--evaluate", help="CoNLL input: score the predictions against its tags.")] = False,
     batch_size: Annotated[int, typer.Option(min=1, help="Windows per forward pass.")] = 32,
     decoding: Annotated[Optional[str], typer.Option(help="viterbi (valid IOB2) or argmax; default: the model's.")] = None,
-    o_penalty: Annotated[Optional[float], typer.Option(help="Taken off every word's O score before decoding: higher finds more entities (recall), lower fewer (precision); default: the model's (ilner.json).")] = None,
+    o_penalty: Annotated[Optional[float], typer.Option(parser=finite_float, help="Taken off every word's O score before decoding: higher finds more entities (recall), lower fewer (precision); default: the model's (ilner.json).")] = None,
     pooling: Annotated[str, typer.Option(help="Word scores from the first sub-word (as trained) or the mean over sub-words.")] = "first",
     backend: Annotated[str, typer.Option(help="torch, torch-bf16, onnx or onnx-int8 (onnx: run `ilner export` first).")] = "torch",
     device: Annotated[Optional[str], typer.Option(help="torch device, e.g. cuda (default: cpu).")] = None,
@@ -65,11 +67,13 @@ def predict(
             raise typer.BadParameter(f"{path}: no such file", param_hint="INPUTS")
         if output is not None and str(path) != "-" and path.resolve() == output.resolve():
             raise typer.BadParameter(f"{path} is both an input and the output", param_hint="--output")
+    if device:
+        _check_device(device)
     tagger = Tagger.load(model, backend=backend, device=device, batch_size=batch_size, decoding=decoding, pooling=pooling,
                          o_penalty=o_penalty)
 
     with ExitStack() as stack:
-        out = stack.enter_context(output.open("w", encoding="utf-8", newline="\n")) if output else sys.stdout
+        out = stack.enter_context(atomic_output(output)) if output else sys.stdout
         if input_format == "text":
             writer = Writer(out, output_format, lines)
             named = [p for p in sources if str(p) != "-"]
@@ -85,12 +89,30 @@ def predict(
             _tag_files(tagger, sources, input_format, output_format, out, evaluate)
 
 
+def _check_device(name: str) -> None:
+    """Refuse a device torch cannot use here before the model is loaded, in one line."""
+    import torch
+
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise IlnerError(f"--device {name}: not a torch device; give cpu, cuda, cuda:N or mps") from None
+    available = {"cpu": lambda: True, "cuda": torch.cuda.is_available, "mps": torch.backends.mps.is_available}
+    if device.type not in available:
+        raise IlnerError(f"--device {name}: ilner tags on cpu, cuda or mps, not {device.type}")
+    if not available[device.type]():
+        raise IlnerError(f"--device {name}: torch finds no {device.type} device on this machine; leave --device out "
+                         "to tag on the CPU")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise IlnerError(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA device(s), "
+                         f"numbered from 0")
+
+
 def _tag_files(tagger, sources, input_format, output_format, out, evaluate) -> None:
     """CoNLL or JSONL input, read whole (these formats hold sentences, not running text)."""
     from ilner.data.files import decode_bytes
     from ilner.data.io import read_corpus
     from ilner.data.jsonl import json_records
-    from ilner.errors import DataError
     from ilner.evaluation.metrics import evaluate_sentences
 
     gold_all, predicted_all = [], []
@@ -167,7 +189,6 @@ def _gold_for_model(name: str, sentences: list, labels) -> list:
     from collections import Counter
 
     from ilner.data.schemes import split_tag
-    from ilner.errors import DataError
 
     model_types = [split_tag(label)[1] for label in labels if label != "O"]
     foreign: Counter[str] = Counter()

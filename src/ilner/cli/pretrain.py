@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ilner.cli._app import app, progress
+from ilner.cli._app import app, finite_float, progress
 
 
 @app.command("pretrain")
@@ -18,7 +18,7 @@ def pretrain(
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML config whose scratch model, epochs, learning_rate, batch_size are used.")] = None,
     preset: Annotated[Optional[str], typer.Option("--preset", help="A shipped config instead of --config (e.g. cpu).")] = None,
     overrides: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config key: key=value. Repeatable.")] = None,
-    mask_probability: Annotated[float, typer.Option(help="Share of pieces to mask.")] = 0.15,
+    mask_probability: Annotated[float, typer.Option(parser=finite_float, help="Share of pieces to mask.")] = 0.15,
 ) -> None:
     """Pre-train the config's scratch encoder (scratch.architecture) as a masked language model.
 
@@ -28,6 +28,7 @@ def pretrain(
     Example: ilner pretrain --preset cpu --corpus 'il-ner:*:train' --raw my-news.txt --set epochs=3 -o runs/pretrained
              ilner train --preset cpu --model runs/pretrained
     """
+    from ilner.data.files import check_writable
     from ilner.errors import IlnerError
     from ilner.training import load_config
     from ilner.training.config import preset_path
@@ -38,5 +39,6 @@ def pretrain(
     resolved = load_config(preset_path(preset) if preset else config, [*(overrides or []), f"output_dir={output_dir}"])
     if not corpora and not raw:
         raise IlnerError("give the text to pre-train on: --corpus ADDRESS_OR_FILE and/or --raw FILE")
+    check_writable(resolved.output_dir, folder=True)
     run_pretraining(resolved, corpora or [], [str(p) for p in raw or []], mask_probability=mask_probability,
                     log=progress)

@@ -28,6 +28,7 @@ def train(
 
     Examples: ilner train --preset cpu;  ilner train --config configs/paper/hindi.yaml --set epochs=2 -o runs/quick
     """
+    from ilner.data.files import check_writable
     from ilner.errors import IlnerError
     from ilner.training import load_config, run_experiment
     from ilner.training.config import preset_path
@@ -38,6 +39,7 @@ def train(
         config = preset_path(preset)
     settings = list(overrides or []) + ([f"model={model}"] if model else []) + ([f"output_dir={output_dir}"] if output_dir else [])
     resolved = load_config(config, settings)
+    check_writable(resolved.output_dir, folder=True)
     results = run_experiment(resolved, resume=resume, log=progress)
     for result in results:
         if result.test:

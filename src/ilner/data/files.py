@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from ilner.errors import DataError
 
@@ -79,27 +83,69 @@ def read_text(path: str | Path) -> tuple[str, str]:
     return decode_bytes(data, str(path))
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` as UTF-8 via a temporary file and a rename, so readers never see half a file.
+def check_writable(path: str | Path, folder: bool = False) -> None:
+    """Raise the OSError (naming ``path``) that writing the file ``path``, or with ``folder`` files
+    into the folder ``path``, would end in, so that commands can refuse before long work: a folder
+    where a file is wanted, a file where a folder is, no permission, a read-only file system.
+    Folders that do not exist yet count as writable where their nearest existing parent is."""
+    target = Path(os.path.realpath(path))  # writes go through a symbolic link to its target
+    if target.exists() and target.is_dir() != folder:
+        code = errno.EISDIR if target.is_dir() else errno.ENOTDIR
+        raise OSError(code, os.strerror(code), str(path))
+    if target.exists() and not folder and not os.access(target, os.W_OK):
+        raise OSError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+    parent = target if folder else target.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():  # a file where a folder of the path should be
+        raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path))
+    if hasattr(os, "statvfs") and os.statvfs(parent).f_flag & os.ST_RDONLY:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OSError(errno.EACCES, os.strerror(errno.EACCES), str(path))
 
-    The file gets the mode a plain ``open()`` would give (an existing file's, else 0666 less the
-    umask), not mkstemp's private 0600.
+
+@contextmanager
+def atomic_output(path: str | Path) -> Iterator[TextIO]:
+    """A UTF-8 text handle on a temporary file beside ``path``, renamed over it only when the block
+    ends without an error: readers never see half a file, and a failure (Ctrl-C, a bad later input,
+    a full disk) leaves an earlier file untouched and no partial one.
+
+    A symbolic link is written through (its target is replaced; the link stays), missing folders
+    are created, and the file gets the mode a plain ``open()`` would give (an existing file's, else
+    0666 less the umask), not mkstemp's private 0600. Errors of the writing itself name ``path``.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_writable(path)
+    target = Path(os.path.realpath(path))
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = new_file_mode()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else new_file_mode()
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as error:
+        raise _naming(path, error) from error
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            yield handle
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
+        os.replace(tmp, target)
+    except BaseException as error:
         Path(tmp).unlink(missing_ok=True)
+        # A failed write or flush (a full disk) names no file, and the rename names the temporary
+        # one, which the user never asked for; an error naming another file (an input) stays as it is.
+        if isinstance(error, OSError) and error.filename in (None, tmp):
+            raise _naming(path, error) from error
         raise
+
+
+def _naming(path: str | Path, error: OSError) -> OSError:
+    """The same error, naming ``path``."""
+    return OSError(error.errno, error.strerror, str(path))
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` as UTF-8 through ``atomic_output``."""
+    with atomic_output(path) as handle:
+        handle.write(text)
 
 
 def new_file_mode() -> int:

@@ -10,6 +10,7 @@ wildcards (``il-ner:*:test``). Anything else is read as a file path.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -121,6 +122,12 @@ def mirror_dir(data_dir: str | Path | None = None) -> Path | None:
     return Path(value) if value else None
 
 
+def offline() -> bool:
+    """Whether downloads are turned off: ``ILNER_OFFLINE`` (or Hugging Face's ``HF_HUB_OFFLINE``)
+    set to anything but empty or 0. Models from the hub follow the same switch."""
+    return any(os.environ.get(name, "") not in ("", "0") for name in ("ILNER_OFFLINE", "HF_HUB_OFFLINE"))
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -140,8 +147,18 @@ def _verified(path: Path, data_file: DataFile) -> Path:
     return path
 
 
+# Errors of writing the cache (a full disk...), told apart from failures of the network.
+_LOCAL_WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+
+
 def download(data_file: DataFile, progress: Callable[[str], None] | None = None) -> Path:
     """Download one file into the cache, verify its sha256, and move it into place atomically."""
+    if offline():
+        raise DatasetUnavailableError(
+            f"{data_file.address}: not downloading, because ILNER_OFFLINE (or HF_HUB_OFFLINE) is set. Either "
+            "unset it to download, or point ILNER_DATA_DIR (or --data-dir) at a mirror holding "
+            f"{data_file.mirror_path}"
+        )
     target = cache_dir() / data_file.mirror_path
     target.parent.mkdir(parents=True, exist_ok=True)
     # A private partial file: processes downloading at once (e.g. under accelerate) never share one.
@@ -156,6 +173,8 @@ def download(data_file: DataFile, progress: Callable[[str], None] | None = None)
                 out.write(block)
     except (urllib.error.URLError, OSError) as error:
         partial.unlink(missing_ok=True)
+        if error.errno in _LOCAL_WRITE_ERRORS:  # the cache cannot take the file: not a network failure
+            raise OSError(error.errno, error.strerror, str(target)) from None
         raise DatasetUnavailableError(
             f"{data_file.address} is not available: downloading {data_file.url} failed ({error}). "
             "Either go online and run `ilner data fetch "
@@ -190,8 +209,7 @@ def locate(
     cached = cache_dir() / data_file.mirror_path
     if cached.is_file():
         return _verified(cached, data_file)
-    offline = os.environ.get("ILNER_OFFLINE", "") not in ("", "0") or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
-    if not download_missing or offline:
+    if not download_missing or offline():
         where = f"the mirror {mirror} has no {data_file.mirror_path}" if mirror else "no mirror is set"
         raise DatasetUnavailableError(
             f"{data_file.address} is not available offline ({where}, and it is not in the cache "

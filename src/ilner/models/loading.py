@@ -62,9 +62,14 @@ def checkpoint_labels(name_or_path: str) -> list[str] | None:
         raise IlnerError(f"no model directory {name_or_path}")
     if local.is_dir():
         return ModelDir.open(local).labels or None
+    hub_unavailable = _hub_unavailable()
     try:
         config = AutoConfig.from_pretrained(name_or_path)
     except (OSError, ValueError) as error:  # ValueError: a config.json without a known model_type
+        if hub_unavailable:
+            raise IlnerError(f"{name_or_path}: no such model directory, and no Hugging Face model of that name is "
+                             f"cached while {hub_unavailable}. Give a local model directory (e.g. from `ilner train`), "
+                             "or a Hugging Face model id while online") from None
         raise IlnerError(
             f"cannot load model {name_or_path!r}: {error}. Give a local model directory, or a Hugging Face "
             "model id while online (xlm-roberta-base, google/muril-base-cased, ai4bharat/IndicBERTv2-MLM-only)"
@@ -88,6 +93,31 @@ def load_classifier_weights(name_or_path: str):
         raise IlnerError(f"cannot load model {name_or_path}: {str(error).splitlines()[0]}") from None
     check_loaded(model, info, name_or_path)
     return model.eval()
+
+
+def _hub_unavailable() -> str | None:
+    """Why the Hugging Face Hub cannot be used now (None when it can), found in one request of at
+    most 2 s rather than after half a minute of retries. When it cannot, the hub client is put
+    offline for the rest of the run, so that a cached model loads without those retries too."""
+    import urllib.error
+    import urllib.request
+
+    from huggingface_hub import constants
+
+    from ilner.data.registry import offline
+
+    if offline() or constants.HF_HUB_OFFLINE:
+        reason = "ILNER_OFFLINE (or HF_HUB_OFFLINE) is set"
+    else:
+        try:
+            urllib.request.urlopen(urllib.request.Request(constants.ENDPOINT, method="HEAD"), timeout=2).close()
+            return None
+        except urllib.error.HTTPError:  # it answered
+            return None
+        except (OSError, ValueError):
+            reason = f"{constants.ENDPOINT} cannot be reached"
+    constants.HF_HUB_OFFLINE = True
+    return reason
 
 
 def _row_sources(labels: Sequence[str], old: Sequence[str], mapping: TagMapping | None) -> dict[str, list[str]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import difflib
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -18,7 +19,8 @@ from typing import Any
 
 import yaml
 
-from ilner.errors import IlnerError
+from ilner.data.files import read_text
+from ilner.errors import DataError, IlnerError
 from ilner.models.scratch import ScratchSpec
 
 STRATEGIES = ("single", "cross-lingual", "progressive")
@@ -138,13 +140,15 @@ def _coerce(value: Any, annotation: Any, key: str) -> Any:
         if not isinstance(value, dict):
             raise IlnerError(f"config key {key!r} must be a mapping, got {value!r}")
         return _build(annotation, value, prefix=f"{key}.")
-    if annotation is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if annotation is float and isinstance(value, str):
+    if annotation is float and isinstance(value, (int, float, str)) and not isinstance(value, bool):
         try:
-            return float(value)
-        except ValueError:
-            pass
+            number = float(value)
+        except (ValueError, OverflowError):
+            number = None  # not a number: the error at the end
+        if number is not None:
+            if not math.isfinite(number):  # .nan, .inf, "nan", 1e999: no setting means them
+                raise IlnerError(f"config key {key!r} must be a finite number, got {value!r}")
+            return number
     if annotation is int and isinstance(value, float) and value.is_integer():
         return int(value)
     if annotation is str and isinstance(value, (int, float, datetime.date)) and not isinstance(value, bool):
@@ -225,17 +229,7 @@ def preset_path(name: str) -> Path:
 
 def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> TrainConfig:
     """Defaults, then the YAML file, then each ``key=value`` override (dots for nested keys)."""
-    values: dict = {}
-    if path is not None:
-        try:
-            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except OSError as error:
-            raise IlnerError(f"cannot read config {path}: {error.strerror}") from None
-        except yaml.YAMLError as error:
-            raise IlnerError(f"config {path} is not valid YAML: {error}") from None
-        if loaded is not None and not isinstance(loaded, dict):
-            raise IlnerError(f"config {path} must be a mapping of keys to values")
-        values = loaded or {}
+    values = _read_config_file(path) if path is not None else {}
     for override in overrides:
         keys, value = parse_override(override)
         target = values
@@ -247,6 +241,25 @@ def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> Tr
     config = _build(TrainConfig, values)
     _validate(config)
     return config
+
+
+def _read_config_file(path: str | Path) -> dict:
+    """The mapping a YAML config file holds; anything else (not a file, not UTF-8 text, not YAML,
+    YAML that is not a mapping) is a DataError naming the file (and line)."""
+    text, _ = read_text(path)
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or "cannot be parsed"
+        raise DataError(str(path), f"is not valid YAML ({problem}); a config is a YAML mapping of keys to values "
+                        "(see configs/)", line=mark.line + 1 if mark else None) from None
+    except RecursionError:
+        raise DataError(str(path), "is nested too deeply to be a config") from None
+    if loaded is not None and not isinstance(loaded, dict):
+        raise DataError(str(path), f"holds a YAML {type(loaded).__name__}, not a mapping of config keys to values "
+                        "(see configs/)")
+    return loaded or {}
 
 
 # Smallest scratch.vocab_size: the special tokens and a piece (training text needs more: see train_tokenizer).
