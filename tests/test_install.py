@@ -5,6 +5,7 @@ traceback (issue 23: numpy was imported but not a dependency, so even `ilner --h
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -103,3 +104,19 @@ def test_a_missing_extra_is_one_line_in_process(cli, monkeypatch, tmp_path):
         monkeypatch.setitem(sys.modules, module, None)
     code, _, err = cli("predict", str(tmp_path))
     assert code == 2 and TRAIN_EXTRA in err and "Traceback" not in err
+
+
+def test_make_install_takes_torch_from_the_cpu_index_and_falls_back_to_the_pin(tmp_path):
+    """From PyPI `torch==2.13.0` is the CUDA build (gigabytes): the set-up asks PyTorch's CPU index
+    first, briefly, and only then the plain pin; the README's hand install says the same."""
+    if shutil.which("make") is None:
+        pytest.skip("make not installed")
+    plan = subprocess.run(["make", "-n", "install", f"VENV={tmp_path / 'venv'}"], cwd=REPO, capture_output=True,
+                          text=True, check=True).stdout
+    cpu = "--index-url https://download.pytorch.org/whl/cpu 'torch==2.13.0'"
+    [first] = [line for line in plan.splitlines() if cpu in line]
+    assert "--timeout 10 --retries 0" in first
+    assert re.search(r"\|\| \{ .*pip install -q --disable-pip-version-check 'torch==2\.13\.0'; \}", plan)
+    assert plan.index(cpu) < plan.index("-e '.[train")  # torch before the extras that need it
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu" in readme
