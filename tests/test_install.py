@@ -53,12 +53,14 @@ def _ilner(core: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
                           env=_clean_env(), timeout=120)
 
 
+@pytest.mark.slow
 def test_the_core_install_holds_no_torch(core):
     found = subprocess.run([str(core / "python"), "-c", "import importlib.util as u; print(u.find_spec('torch'))"],
                            capture_output=True, text=True, env=_clean_env())
     assert found.stdout.strip() == "None"  # else the commands below would not test the core alone
 
 
+@pytest.mark.slow
 def test_core_commands_run_without_extras(core, tmp_path):
     write(tmp_path / "gold.txt", GOLD)
     write(tmp_path / "pred.txt", PRED)
@@ -80,6 +82,7 @@ def test_core_commands_run_without_extras(core, tmp_path):
     assert (tmp_path / "scores.json").is_file()
 
 
+@pytest.mark.slow
 def test_commands_of_the_train_extra_name_it_in_one_line(core, tmp_path):
     write(tmp_path / "gold.txt", GOLD)
     (tmp_path / "model").mkdir()

@@ -157,6 +157,7 @@ def _runnable(items: list[Item]) -> list[str]:
     return words
 
 
+@pytest.mark.slow
 def test_the_cheap_readme_commands_run_on_the_mirror(mirror, cli, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)  # the commands' output files land here
     ran = 0
@@ -210,6 +211,7 @@ def workspace(tmp_path_factory):
     return root, log
 
 
+@pytest.mark.slow
 def test_the_crf_preset_log_says_what_it_builds(workspace):
     _, log = workspace
     [built] = [line for line in log if line.startswith("building ")]
@@ -222,6 +224,7 @@ def _python(code: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
 
 
+@pytest.mark.slow
 def test_the_readme_python_snippets_run(workspace, monkeypatch):
     root, _ = workspace
     monkeypatch.chdir(root)
@@ -236,6 +239,7 @@ def test_the_readme_python_snippets_run(workspace, monkeypatch):
     assert (root / "runs/crf-telugu/model.safetensors").is_file()
 
 
+@pytest.mark.slow
 def test_transformers_loading_needs_the_register_line(workspace):
     root, _ = workspace
     [snippet] = [code for code in blocks("python") if "AutoModelForTokenClassification" in code]
@@ -243,6 +247,7 @@ def test_transformers_loading_needs_the_register_line(workspace):
     assert _python(without, root).returncode != 0  # the line the README shows is the one needed
 
 
+@pytest.mark.slow
 def test_tag_tokens_gives_token_indices_as_the_readme_says(workspace):
     from ilner.inference.tagger import Tagger
 
@@ -256,6 +261,7 @@ def test_tag_tokens_gives_token_indices_as_the_readme_says(workspace):
         assert entity.text == " ".join(words[entity.start:entity.end])
 
 
+@pytest.mark.slow
 def test_predict_jsonl_fields_per_input_kind_are_as_the_readme_says(workspace, cli, tmp_path):
     model = str(workspace[0] / "runs/cpu/urdu")
     text = write(tmp_path / "in.txt", "وزیراعظم نے کراچی میں خطاب کیا۔\n")
