@@ -3,6 +3,13 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/pip install -q --disable-pip-version-check
+# torch's CPU build comes from PyTorch's CPU wheel index (from PyPI the pin is the CUDA build,
+# gigabytes). Where that index cannot be reached (a machine that sees only a PyPI mirror), the
+# plain pin, after 10 s at most. On a GPU: `make TORCH_INDEX=` (the plain pin: CUDA on Linux) or
+# `make TORCH_INDEX=https://download.pytorch.org/whl/cu126` (the CUDA build of your choice).
+TORCH ?= torch==2.13.0
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 # The dataset mirror beside the checkout, if there is one; otherwise data is downloaded.
 ILNER_DATA_DIR ?= $(wildcard $(abspath ../shared/datasets))
 export ILNER_DATA_DIR
@@ -11,8 +18,9 @@ export ILNER_DATA_DIR
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[train,dev,roman,onnx,gazetteer]'
+	$(PIP) --timeout 10 --retries 0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) '$(TORCH)' \
+	  || { echo "$(or $(TORCH_INDEX),the index) not reachable: the plain pin $(TORCH) then"; $(PIP) '$(TORCH)'; }
+	$(PIP) -e '.[train,dev,roman,onnx,gazetteer]'
 	touch $@
 
 install: $(VENV)/.installed

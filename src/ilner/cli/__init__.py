@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from ilner.cli._app import Escaped, Session, app, err_console
 from ilner.errors import IlnerError
+from ilner.extras import missing_extra
 
 # Exit codes (README "Exit codes", `ilner --help`): 1 is `ilner data check`'s "data unusable".
 USAGE, INTERNAL, INTERRUPTED, STDOUT_CLOSED = 2, 3, 130, 141
@@ -61,6 +62,8 @@ def _report(error: BaseException) -> int:
         return STDOUT_CLOSED
     if Session.debug:
         traceback.print_exception(error)
+    if isinstance(error, ModuleNotFoundError):  # predict/train/export without their extra: name the install
+        error = missing_extra(error) or error
     if isinstance(error, KeyboardInterrupt):
         _print("[bold red]ilner: interrupted[/bold red]")
         return INTERRUPTED

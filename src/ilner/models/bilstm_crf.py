@@ -21,7 +21,10 @@ hashes of the words' spellings, the names held in buffers so that the model dire
 Characters and features of every piece are fixed tables (buffers) indexed by piece id: the
 model takes ``input_ids`` and ``attention_mask`` like any token classifier, so training,
 windows, the tagger and ONNX export work unchanged. Loading it through ``transformers.Auto*``
-needs ``register()`` (ilner calls it).
+needs ``register()`` first: ilner's own loaders call it, plain transformers code calls it once
+(``from ilner.models.bilstm_crf import register; register()``, as the README and the model card
+show). transformers learns of the architecture from this module only, never from code in a
+model directory (no ``trust_remote_code``).
 """
 
 from __future__ import annotations
@@ -516,7 +519,8 @@ class BiLstmCrfForMaskedLM(BiLstmCrfPreTrainedModel):
 
 
 def register() -> None:
-    """Make transformers' ``Auto*`` classes know this architecture."""
+    """Make transformers' ``Auto*`` classes know this architecture (model type ``ilner-bilstm-crf``);
+    idempotent. Needed once before ``AutoModelForTokenClassification.from_pretrained`` on such a model."""
     from transformers import AutoConfig, AutoModelForMaskedLM, AutoModelForTokenClassification
 
     try:

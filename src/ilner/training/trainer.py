@@ -209,8 +209,11 @@ def prepare_model(
             from ilner.data.gazetteers import load_gazetteers
             from ilner.models.bilstm_crf import MAX_GAZETTEER_WORDS, build_bilstm_crf_model
 
-            log(f"building a {spec.num_layers}-layer BiLSTM-CRF ({spec.hidden_size} per direction) over training "
-                f"words seen {spec.word_min_count}+ times and {spec.vocab_size} sub-word pieces")
+            members = [f"{spec.ensemble_size} BiLSTM-CRF{'s' if spec.ensemble_size != 1 else ''} ({spec.num_layers} "
+                       f"layer{'s' if spec.num_layers != 1 else ''}, {spec.hidden_size} per direction)"] if spec.ensemble_size else []
+            members += ["a feature CRF"] if spec.linear_member else []  # the crf preset: this alone
+            log(f"building {' and '.join(members)} over training words seen {spec.word_min_count}+ times and "
+                f"{spec.vocab_size} sub-word pieces")
             names = load_gazetteers(spec.gazetteers, {s.language for s in [*train, *extra] if s.language})
             gazetteer = [name for name in names if len(name[0]) <= MAX_GAZETTEER_WORDS]
             build_bilstm_crf_model(scratch_dir, texts, labels, spec=spec, seed=config.seed, gazetteer=gazetteer,
