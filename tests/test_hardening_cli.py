@@ -109,6 +109,14 @@ def test_closed_standard_output_exits_141_silently(gold):
     assert err == b""
 
 
+def test_help_into_a_closed_standard_output_exits_141_silently():
+    """`ilner --help | head -1`: typer prints help through a console of its own."""
+    process = _ilner("--help", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 141 and err == b"", err
+
+
 def test_predict_into_a_closed_standard_output_exits_141_silently(model, gold):
     """`ilner predict MODEL FILE | head`."""
     process = _ilner("predict", model, gold, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

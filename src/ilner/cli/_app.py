@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import click
 import typer
+import typer.rich_utils
 from rich.console import Console
 from typer.core import TyperGroup
 
@@ -98,6 +99,9 @@ class _Console(Console):
         raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
+# typer prints --help through a Console of its own making: the same closed-output handling there
+# (`ilner --help | head` exits 141, not 1).
+typer.rich_utils.Console = _Console
 console = _Console(highlight=False, width=_WIDTH)
 err_console = _Console(stderr=True, highlight=False, width=_WIDTH)
 
