@@ -175,3 +175,36 @@ def test_predict_decodes_as_the_data_commands_do():
         list(read_units("in.txt", io.BytesIO("राम\nसी\x00ता\n".encode()), lines=False))
     with pytest.raises(DataError, match=r"in\.txt:2: is not valid UTF-8: byte 0xe9"):
         list(read_units("in.txt", io.BytesIO(b"ok\ncaf\xe9\n"), lines=False))
+
+
+# --- CoNLL: columns --------------------------------------------------------------------------
+
+HINDI = "नरेंद्र\tB-NEP\nमोदी\tI-NEP\nने\tO\nदिल्ली\tB-NEL\nमें\tO\n"
+
+
+@pytest.mark.parametrize("name,extra,line", [
+    ("tag_o", "भाषण\tB-NEAR\tO\n", 6),  # the entity would vanish: the tag read is O
+    ("junk", "भाषण\tB-NEAR\tjunk\n", 6),
+    ("spaces", "नई दिल्ली B-NEL\n", 6),  # a token with a space and no tab: "दिल्ली" would be lost
+])
+def test_a_line_with_other_columns_is_an_error_naming_it(tmp_path, cli, name, extra, line):
+    path = write(tmp_path / f"{name}.txt", HINDI + extra + "गए\tO\n")
+    with pytest.raises(DataError, match=rf"{name}\.txt:{line}: 3 columns, but line 1 has 2"):
+        read_corpus(path)
+    with pytest.raises(DataError, match=rf"{name}\.txt:{line}: 3 columns"):
+        read_corpus(path, strict=True)
+    _assert_cli_error(cli("data", "check", path), f"{name}.txt", line, "3 columns, but line 1 has 2")
+
+
+def test_a_file_whose_last_column_is_not_the_tag_is_an_error(tmp_path):
+    text = "".join(f"{token}\t{tag}\tO\n" for token, tag in (line.split("\t") for line in HINDI.splitlines()))
+    with pytest.raises(DataError, match=r"shifted\.txt:1: column 2 holds a tag \('B-NEP'\) but the last column"):
+        read_corpus(write(tmp_path / "shifted.txt", text))
+
+
+def test_consistent_columns_read_the_last_one_as_before(tmp_path):
+    conll2003 = "EU NNP B-NP B-ORG\nrejects VBZ B-VP O\nGerman JJ B-NP B-MISC\n\nPeter NNP B-NP B-PER\n"
+    corpus = read_corpus(write(tmp_path / "c.txt", conll2003), tagset=None)
+    assert [s.tags for s in corpus] == [("B-ORG", "O", "B-MISC"), ("B-PER",)] and corpus.report.total == 0
+    untagged = read_corpus(write(tmp_path / "u.txt", "राम B-NEP\nगए\nदिल्ली B-NEL\n"), tagset=None, tags_optional=True)
+    assert untagged.sentences[0].tags == ("B-NEP", "O", "B-NEL")  # a token alone is untagged, not another column count
