@@ -208,3 +208,14 @@ def test_consistent_columns_read_the_last_one_as_before(tmp_path):
     assert [s.tags for s in corpus] == [("B-ORG", "O", "B-MISC"), ("B-PER",)] and corpus.report.total == 0
     untagged = read_corpus(write(tmp_path / "u.txt", "राम B-NEP\nगए\nदिल्ली B-NEL\n"), tagset=None, tags_optional=True)
     assert untagged.sentences[0].tags == ("B-NEP", "O", "B-NEL")  # a token alone is untagged, not another column count
+
+
+# --- Schemes ---------------------------------------------------------------------------------
+
+def test_an_io_file_with_i_prefixes_is_read_as_io_without_repairs(tmp_path, cli):
+    path = write(tmp_path / "io.txt", "नरेंद्र\tI-NEP\nमोदी\tI-NEP\nने\tO\nदिल्ली\tI-NEL\nमें\tO\n\nओडिशा\tI-NEL\n")
+    corpus = read_corpus(path, strict=True)
+    assert corpus.report.scheme == "io" and corpus.report.total == 0
+    assert [s.tags for s in corpus] == [("B-NEP", "I-NEP", "O", "B-NEL", "O"), ("B-NEL",)]
+    code, out, err = cli("data", "check", "--strict", path)
+    assert code == 0 and "Traceback" not in err
