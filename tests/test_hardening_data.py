@@ -219,3 +219,31 @@ def test_an_io_file_with_i_prefixes_is_read_as_io_without_repairs(tmp_path, cli)
     assert [s.tags for s in corpus] == [("B-NEP", "I-NEP", "O", "B-NEL", "O"), ("B-NEL",)]
     code, out, err = cli("data", "check", "--strict", path)
     assert code == 0 and "Traceback" not in err
+
+
+# --- Reports in an 80-column terminal ----------------------------------------------------------
+
+def test_check_and_stats_cut_no_name_or_number_at_80_columns(cli, mirror, tmp_path, monkeypatch):
+    from rich.console import Console
+
+    from ilner.cli import data_check, data_stats
+
+    specs = ["il-ner:telugu:*", "hiner:original:validation"]
+    for module, command in ((data_check, "check"), (data_stats, "stats")):
+        screen = io.StringIO()
+        monkeypatch.setattr(module, "console", Console(width=80, file=screen, highlight=False))
+        code, _, err = cli("data", command, *specs, "--json", tmp_path / f"{command}.json")
+        assert code == 0 and "Traceback" not in err
+        shown = screen.getvalue()
+        assert "…" not in shown
+        files = json.loads((tmp_path / f"{command}.json").read_text())["files"]
+        for record in files:
+            assert record["name"] in shown
+            counts = record["entities"]
+            numbers = [record["sentences"], sum(counts.values())]
+            if command == "stats":
+                numbers += [record["tokens"], record["length_max"], *counts.values()]
+            else:
+                numbers += [n for n in record["repairs"].values() if n]
+            for number in numbers:
+                assert str(number) in shown, (record["name"], number)
