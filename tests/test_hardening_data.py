@@ -63,10 +63,10 @@ def test_conversion_of_a_surrogate_record_is_refused_before_writing(tmp_path, cl
 
 # --- JSONL: tokens that CoNLL cannot hold, entities with invisible edges ----------------------
 
-@pytest.mark.parametrize("token", ["a\tb", "a\nb", "a\r"])
+@pytest.mark.parametrize("token", ["a\tb", "a\nb", "a\r", "a\x00"])
 def test_token_with_a_conll_separator_is_refused_when_read(tmp_path, token):
     path = write(tmp_path / "t.jsonl", _line({"tokens": ["x", token], "tags": ["O", "B-NEP"]}))
-    with pytest.raises(DataError, match=r"t\.jsonl:1: token .* holds a tab or a line break"):
+    with pytest.raises(DataError, match=r"t\.jsonl:1: token .* holds a tab, a line break or a NUL"):
         read_corpus(path)
 
 
@@ -247,3 +247,83 @@ def test_check_and_stats_cut_no_name_or_number_at_80_columns(cli, mirror, tmp_pa
                 numbers += [n for n in record["repairs"].values() if n]
             for number in numbers:
                 assert str(number) in shown, (record["name"], number)
+
+
+# --- Property: any input is a Corpus or one DataError; entities are kept or a repair is counted --
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ilner.data.schemes import chunks  # noqa: E402
+
+_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_TYPES = ["NEP", "NEL", "NEO"]
+_TAGS = ["O", *(f"{p}-{t}" for p in "BI" for t in _TYPES)]
+_FIELDS = st.sampled_from(["राम", "दिल्ली", "क्ष", "\u200c", "a", "-DOCSTART-", "B-NEP", "I-NEL", "-NEO", "-", "o",
+                           "S-NEP", "E-NEL", "NEP", "{", "\"", "\ufeff", "\x00", "1.0"]) | st.text(max_size=4)
+_CONLL_LINES = st.lists(st.lists(_FIELDS, max_size=4).map(lambda f: "\t".join(f)) | st.lists(_FIELDS, max_size=4).map(" ".join),
+                        max_size=12)
+_JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(
+                                ["text", "entities", "tokens", "tags", "start", "end", "label"]), inner, max_size=4),
+                            max_leaves=12)
+
+
+def _read_any(folder, name: str, data: bytes):
+    """read_corpus on ``data`` as file ``name``: a Corpus, or None after a DataError. A Corpus read
+    must also survive being written as CoNLL (and JSONL tokens) and read back unchanged."""
+    from ilner.data import write_corpus
+
+    path = folder / name
+    path.write_bytes(data)
+    try:
+        corpus = read_corpus(path, tagset=None)
+    except DataError as error:
+        assert str(error).startswith(str(path))
+        return None
+    for out, kind in (("again.txt", "spans"), ("again.jsonl", "tokens")):
+        write_corpus(corpus.sentences, folder / out, jsonl_kind=kind)
+        again = read_corpus(folder / out, tagset=None)
+        assert [(s.tokens, s.tags) for s in again] == [(s.tokens, s.tags) for s in corpus]
+        assert again.report.total == 0
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("fuzz")
+
+
+@_SETTINGS
+@given(data=st.binary(max_size=200) | _CONLL_LINES.map(lambda lines: "\n".join(lines).encode("utf-8", "surrogatepass")))
+def test_any_bytes_read_as_conll_or_jsonl_are_a_corpus_or_a_data_error(folder, data):
+    for name in ("fuzz.txt", "fuzz.jsonl"):
+        _read_any(folder, name, data)
+
+
+@_SETTINGS
+@given(records=st.lists(_JSON_VALUES, min_size=1, max_size=4))
+def test_any_json_records_are_a_corpus_or_a_data_error(folder, records):
+    _read_any(folder, "records.jsonl", "".join(json.dumps(r) + "\n" for r in records).encode())
+
+
+@_SETTINGS
+@given(sentences=st.lists(st.lists(st.tuples(_FIELDS.filter(lambda t: t.strip() != ""), st.sampled_from(_TAGS)),
+                                   min_size=1, max_size=8), min_size=1, max_size=4))
+def test_token_records_keep_every_entity_or_count_a_repair(folder, sentences):
+    lines = [json.dumps({"tokens": [t for t, _ in s], "tags": [g for _, g in s]}) for s in sentences]
+    corpus = _read_any(folder, "tokens.jsonl", ("\n".join(lines) + "\n").encode())
+    if corpus is None:
+        return
+    entities_in = sum(tag.startswith("B-") for s in sentences for _, tag in s)
+    entities_out = sum(len(chunks(s.tags)) for s in corpus)
+    assert entities_out == entities_in or corpus.report.total or corpus.report.conversions
+
+
+def test_tokens_conll_cannot_hold_are_refused_with_their_line(tmp_path):
+    with pytest.raises(DataError, match=r"cat\.txt:3: a byte-order mark \(U\+FEFF\) inside the file"):
+        read_corpus(write(tmp_path / "cat.txt", "\ufeffराम\tB-NEP\n\n\ufeffसीता\tB-NEP\n"))  # two files joined
+    for token, what in (("-DOCSTART-", "CoNLL document marker"), ("\ufeffराम", "starts with a byte-order mark")):
+        path = write(tmp_path / "doc.jsonl", _line({"tokens": ["a"], "tags": ["O"]}) + _line({"tokens": [token], "tags": ["O"]}))
+        with pytest.raises(DataError, match=rf"doc\.jsonl:2: token .* {what}"):
+            read_corpus(path)

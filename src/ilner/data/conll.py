@@ -11,8 +11,10 @@ file whose last column holds no entity while another column holds ``B-``/``I-`` 
 column is not last). A line of one field is not token + tag: a ``malformed-line`` repair, or an
 untagged token with ``tags_optional``.
 
-Tokens are what CoNLL can hold: a token never contains a tab or a line break (the JSONL reader
-refuses such tokens, so every corpus ilner reads can be written as CoNLL and read back).
+Tokens are what CoNLL can hold: a token never contains a tab or a line break, nor starts with a
+byte-order mark, which only the decoder may take off the start of the file (a BOM inside the
+file is an error naming its line). The JSONL reader refuses such tokens too, so every corpus
+ilner reads can be written as CoNLL and read back.
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ def parse_conll(text: str, report: RepairReport, tags_optional: bool = False) ->
             report.add(MALFORMED_LINE, number)
             report.skipped_lines.append((number, line))
             continue
+        if token.startswith("\ufeff"):
+            raise DataError(report.source, "a byte-order mark (U+FEFF) inside the file, at the start of a token "
+                            "(files joined with cat?); remove it", line=number)
         columns.check(fields, number)
         tokens.append(token)
         tags.append(clean_tag(fields[-1], number, report))

@@ -15,9 +15,10 @@ not match the same name typed without it.
 
 Every line is parsed strictly: a key twice in one object, a lone surrogate (``"\\ud800"``), a
 number too long to convert, nesting too deep to parse, or ``true``/``false`` as an offset are
-errors that name the file and line, not a guess. A token (``{"tokens": [...]}``) may not hold a
-tab or a line break: CoNLL, which ilner writes and reads, separates tokens and tags with them, so
-such a token could not be written and read back (it is refused when read, never written).
+errors that name the file and line, not a guess. A token may not hold a tab, a line break or a
+NUL (``\\u0000``), nor start with ``-DOCSTART-`` or a byte-order mark: CoNLL, which ilner writes and reads, could not hold it,
+so the sentence could not be written and read back (such tokens are refused when read, so every
+corpus ilner reads can be written).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ JSONL_KINDS = ("spans", "tokens")
 _NON_SPACE = re.compile(r"\S+")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a \uD800-\uDFFF escape, paired or not
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_CONLL_SEPARATORS = re.compile("[\t\n\r]")
+_NOT_IN_CONLL = re.compile("[\t\n\r\x00]")  # separators of CoNLL, and NUL, which no text file holds
 _JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ: part of the letter before them
 
 
@@ -140,10 +141,6 @@ def _tokens_to_raw(record: dict, source: str, line: int, report: RepairReport) -
         _fail(source, line, f"{len(tokens)} tokens but {len(tags)} tags")
     if not all(isinstance(t, str) and t.strip() for t in tokens):
         _fail(source, line, "every token must be a non-empty string")
-    separated = next((t for t in tokens if _CONLL_SEPARATORS.search(t)), None)
-    if separated is not None:
-        _fail(source, line, f"token {separated!r} holds a tab or a line break, which separate tokens and tags "
-              "in CoNLL; split it into tokens or replace them with spaces")
     return list(tokens), [clean_tag(str(tag), line, report) for tag in tags], [line] * len(tokens)
 
 
@@ -208,9 +205,23 @@ def parse_jsonl(text: str, source: str, report: RepairReport, predicted: bool = 
             raw = _spans_to_raw(record, source, number, report)
         else:
             _fail(source, number, 'expected {"text", "entities"} or {"tokens", "tags"}')
+        _check_conll_tokens(raw[0], source, number)
         if raw[0]:
             sentences.append(raw)
     return sentences
+
+
+def _check_conll_tokens(tokens: list[str], source: str, line: int) -> None:
+    """Every token must survive being written as CoNLL and read back (see the module docstring)."""
+    for token in tokens:
+        if _NOT_IN_CONLL.search(token):
+            _fail(source, line, f"token {token!r} holds a tab, a line break or a NUL, which CoNLL cannot hold "
+                  "in a token; split it into tokens or replace them with spaces")
+        if token.startswith("-DOCSTART-"):
+            _fail(source, line, f"token {token!r} is a CoNLL document marker, not a word; leave it out")
+        if token.startswith("\ufeff"):
+            _fail(source, line, f"token {token!r} starts with a byte-order mark (U+FEFF), which a CoNLL "
+                  "reader takes for the file's own; remove it")
 
 
 def sentence_to_record(sentence: Sentence, kind: str = "spans") -> dict:
