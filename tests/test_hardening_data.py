@@ -327,3 +327,23 @@ def test_tokens_conll_cannot_hold_are_refused_with_their_line(tmp_path):
         path = write(tmp_path / "doc.jsonl", _line({"tokens": ["a"], "tags": ["O"]}) + _line({"tokens": [token], "tags": ["O"]}))
         with pytest.raises(DataError, match=rf"doc\.jsonl:2: token .* {what}"):
             read_corpus(path)
+
+
+@pytest.fixture(scope="module")
+def forced_model(tmp_path_factory):
+    from test_tagger import _forced
+
+    return _forced(tmp_path_factory, "B-NEL")
+
+
+def test_predict_reads_every_input_format_under_the_one_policy(forced_model, cli, tmp_path):
+    utf16 = tmp_path / "u16.txt"
+    utf16.write_bytes("राम दिल्ली गए\n".encode("utf-16-le"))
+    code, out, err = cli("predict", forced_model, utf16)
+    assert code == 2 and "u16.txt:1: looks like UTF-16LE without a byte-order mark" in err and "Traceback" not in err
+    utf16.write_bytes("राम दिल्ली गए\n".encode("utf-16"))  # with a byte-order mark: decoded, as data commands do
+    code, out, err = cli("predict", forced_model, utf16)
+    assert code == 0 and out.splitlines()[1].split("\t")[1:4] == ["0", "3", "NEL"]
+    long = write(tmp_path / "long.jsonl", _line({"text": "राम"}) + _line({"text": "क " * (MAX_LINE_CHARS // 2 + 1)}))
+    code, _, err = cli("predict", forced_model, long, "--input-format", "jsonl")
+    assert code == 2 and "long.jsonl:2: a line longer than 1,000,000 characters" in err and "Traceback" not in err

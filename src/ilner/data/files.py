@@ -41,7 +41,13 @@ def decode_bytes(data: bytes, source: str, max_line: int | None = MAX_LINE_CHARS
     The encoding is returned so reports can say so. Anything else is a DataError that names the
     file, the line and what was found.
     """
-    encoding, chunks = decode_stream(io.BytesIO(data), source, max_line)
+    return read_stream(io.BytesIO(data), source, max_line)
+
+
+def read_stream(handle: BinaryIO, source: str, max_line: int | None = MAX_LINE_CHARS) -> tuple[str, str]:
+    """``(text, encoding)`` of a whole binary stream (standard input, say), read in chunks so that
+    an endless one ends at its first over-long line."""
+    encoding, chunks = decode_stream(handle, source, max_line)
     return "".join(chunks), encoding
 
 
@@ -149,8 +155,7 @@ def read_text(path: str | Path, max_line: int | None = MAX_LINE_CHARS) -> tuple[
     """Read and decode a text file (see the module docstring); returns ``(text, encoding)``."""
     try:
         with open(path, "rb") as handle:
-            encoding, chunks = decode_stream(handle, str(path), max_line)
-            return "".join(chunks), encoding
+            return read_stream(handle, str(path), max_line)
     except FileNotFoundError:
         raise DataError(str(path), "no such file") from None
     except IsADirectoryError:
