@@ -16,9 +16,9 @@ not match the same name typed without it.
 Every line is parsed strictly: a key twice in one object, a lone surrogate (``"\\ud800"``), a
 number too long to convert, nesting too deep to parse, or ``true``/``false`` as an offset are
 errors that name the file and line, not a guess. A token may not hold a tab, a line break or a
-NUL (``\\u0000``), nor start with ``-DOCSTART-`` or a byte-order mark: CoNLL, which ilner writes and reads, could not hold it,
-so the sentence could not be written and read back (such tokens are refused when read, so every
-corpus ilner reads can be written).
+NUL (``\\u0000``), nor start with ``-DOCSTART-`` or a byte-order mark: CoNLL, which ilner writes
+and reads, could not hold it. Such tokens are refused when read, so that every corpus ilner reads
+can be written as CoNLL and read back unchanged.
 """
 
 from __future__ import annotations
