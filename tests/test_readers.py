@@ -100,7 +100,7 @@ def test_binary_file_is_a_clear_error(tmp_path):
 def test_latin1_file_names_line_of_bad_byte(tmp_path):
     path = tmp_path / "latin1.txt"
     path.write_bytes("a\tO\n\nb\tO\ncaf\xe9\tO\n".encode("latin-1"))
-    with pytest.raises(DataError, match=r"latin1\.txt:4: is not UTF-8: byte 0xe9"):
+    with pytest.raises(DataError, match=r"latin1\.txt:4: is not valid UTF-8: byte 0xe9"):
         read_corpus(path)
 
 

@@ -20,6 +20,7 @@ def test_detect_scheme():
     assert detect_scheme(["B-NEP", "NEP", "O", "I-NEL"]) == "iob2"  # a bare tag is noise here, not IO
     assert detect_scheme(["I-NEP", "NEP", "B-NEP", "O"]) == "iob1"
     assert detect_scheme(["O", "O"]) == "iob2"
+    assert detect_scheme(["I-NEP", "I-NEP", "O", "I-NEL"]) == "io"  # IO written with I- prefixes
 
 
 def _to_iob2(tags):

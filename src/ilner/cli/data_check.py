@@ -11,7 +11,7 @@ from ilner.cli._app import (
     DATA_HELP, DataDirOption, JsonOption, KeepUnknownOption, SchemeOption, TagsetOption, console,
     data_app, err_console, progress,
 )
-from ilner.cli._render import pct, write_json
+from ilner.cli._render import pct, print_fitted, write_json
 from ilner.data.check import overlaps
 from ilner.data.io import read_corpus
 from ilner.data.repair import RULE_DESCRIPTIONS, RULES
@@ -68,7 +68,7 @@ def check(
             source.name, scheme, str(len(corpus)), str(sum(corpus.entity_counts().values())),
             *(str(report.counts.get(rule, 0)) for rule in RULES), unknown,
         )
-    console.print(table)
+    print_fitted(console, table)
     console.print("Rules: " + "; ".join(f"[bold]{r}[/bold]: {RULE_DESCRIPTIONS[r]}" for r in RULES), soft_wrap=True)
 
     for source, corpus in files:
@@ -86,7 +86,7 @@ def check(
             names[leak.source], leak.split or "?", str(leak.sentences), str(leak.seen_in_train),
             pct(leak.seen_share), str(leak.seen_tagged_differently), str(leak.duplicates), str(leak.conflicting),
         )
-    console.print(leak_table)
+    print_fitted(console, leak_table)
     if any(leak.seen_in_train for leak in leaks):
         console.print("Some dev/test sentences occur word for word in train: report scores with "
                       "`ilner evaluate ... --exclude-seen TRAIN` as well.")

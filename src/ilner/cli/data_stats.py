@@ -11,7 +11,7 @@ from ilner.cli._app import (
     DATA_HELP, DataDirOption, JsonOption, KeepUnknownOption, SchemeOption, TagsetOption, console,
     data_app, progress,
 )
-from ilner.cli._render import write_json
+from ilner.cli._render import print_fitted, write_json
 from ilner.data.sources import load_corpora
 from ilner.data.stats import corpus_stats
 
@@ -45,7 +45,7 @@ def stats(
             source.name, str(s.sentences), str(s.tokens), str(sum(s.entities.values())),
             f"{s.length_mean:.1f}", str(s.length_p99), str(s.length_max), scripts,
         )
-    console.print(table)
+    print_fitted(console, table)
     # One entity table per tagset, so that each has only its own types as columns.
     by_types: dict[tuple[str, ...], list] = {}
     for source, s in results:
@@ -57,6 +57,6 @@ def stats(
             entity_table.add_column(entity_type, justify="right")
         for source, s in rows:
             entity_table.add_row(source.name, *(str(s.entities[t]) for t in types))
-        console.print(entity_table)
+        print_fitted(console, entity_table)
     if json_path:
         write_json(json_path, {"files": [{"name": src.name, **s.to_dict()} for src, s in results]})

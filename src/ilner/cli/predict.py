@@ -110,15 +110,15 @@ def _check_device(name: str) -> None:
 
 def _tag_files(tagger, sources, input_format, output_format, out, evaluate) -> None:
     """CoNLL or JSONL input, read whole (these formats hold sentences, not running text)."""
-    from ilner.data.files import decode_bytes
+    from ilner.data.files import read_stream, read_text
     from ilner.data.io import read_corpus
     from ilner.data.jsonl import json_records
     from ilner.evaluation.metrics import evaluate_sentences
 
     gold_all, predicted_all = [], []
     for path in sources:
-        name, data = ("<stdin>", sys.stdin.buffer.read()) if str(path) == "-" else (str(path), path.read_bytes())
-        text, _ = decode_bytes(data, name)
+        name = "<stdin>" if str(path) == "-" else str(path)
+        text, _ = read_stream(sys.stdin.buffer, name) if str(path) == "-" else read_text(path)
         if input_format == "conll":
             corpus = read_corpus(name, text=text, tagset=None, file_format="conll", tags_optional=True)
             if evaluate and corpus.report.untagged_lines:

@@ -2,6 +2,19 @@
 
 Accepted: ``token<TAB>tag`` or whitespace-separated columns (token first, tag last), optional
 ``-DOCSTART-`` lines, BOM, CRLF or CR line ends, trailing spaces, runs of blank lines.
+
+Columns: every token line of a file must have the same number of columns, as in CoNLL-2003
+(``token POS chunk NER``), and the tag is the last one. A line with another number of columns
+(``token B-NEP O`` in a two-column file, ``New Delhi B-NEL`` without a tab) is an error naming it
+and the line that set the count: reading its last column would lose or invent an entity. So is a
+file whose last column holds no entity while another column holds ``B-``/``I-`` tags (the NER
+column is not last). A line of one field is not token + tag: a ``malformed-line`` repair, or an
+untagged token with ``tags_optional``.
+
+Tokens are what CoNLL can hold: a token never contains a tab or a line break, nor starts with a
+byte-order mark, which only the decoder may take off the start of the file (a BOM inside the
+file is an error naming its line). The JSONL reader refuses such tokens too, so every corpus
+ilner reads can be written as CoNLL and read back.
 """
 
 from __future__ import annotations
@@ -28,6 +41,7 @@ def parse_conll(text: str, report: RepairReport, tags_optional: bool = False) ->
     ``report.untagged_lines``), as in pre-tokenised input to a tagger; a line of several words
     without a tab is an error there, as its last word would be taken for a tag and lost."""
     sentences: list[RawSentence] = []
+    columns = _Columns(report.source)
     tokens: list[str] = []
     tags: list[str] = []
     lines: list[int] = []
@@ -61,21 +75,67 @@ def parse_conll(text: str, report: RepairReport, tags_optional: bool = False) ->
             report.add(MALFORMED_LINE, number)
             report.skipped_lines.append((number, line))
             continue
+        if token.startswith("\ufeff"):
+            raise DataError(report.source, "a byte-order mark (U+FEFF) inside the file, at the start of a token "
+                            "(files joined with cat?); remove it", line=number)
+        columns.check(fields, number)
         tokens.append(token)
         tags.append(clean_tag(fields[-1], number, report))
         lines.append(number)
     close()
+    columns.check_tag_column()
     return sentences
+
+
+class _Columns:
+    """Checks that a file's token lines have one number of columns and that the last one holds the tags."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.count = self.first_line = 0
+        self.tags_in_last = False  # whether the last column holds any entity tag
+        self.tag_elsewhere: tuple[int, int, str] | None = None  # (line, column, field): a B-/I- tag not last
+
+    def check(self, fields: list[str], number: int) -> None:
+        if not self.count:
+            self.count, self.first_line = len(fields), number
+        elif len(fields) != self.count:
+            raise DataError(
+                self.source, f"{len(fields)} columns, but line {self.first_line} has {self.count}; every token "
+                "line needs the same columns (token first, tag last): fix this line, or join a token that "
+                "holds spaces to its tag with a tab", line=number,
+            )
+        if not self.tags_in_last:
+            self.tags_in_last = _could_be_tag(fields[-1]) and _without_format(fields[-1]).upper() not in ("O", "-", "")
+        if self.tag_elsewhere is None:
+            column = next((i for i, field in enumerate(fields[1:-1], start=1) if _PREFIXED.fullmatch(_without_format(field))), None)
+            if column is not None:
+                self.tag_elsewhere = (number, column + 1, fields[column])
+
+    def check_tag_column(self) -> None:
+        """At the end of the file: no entity in the last column, but B-/I- tags in another, is a
+        file whose NER column is not the last one."""
+        if self.tag_elsewhere and not self.tags_in_last:
+            number, column, field = self.tag_elsewhere
+            raise DataError(
+                self.source, f"column {column} holds a tag ({field!r}) but the last column, where the tag is "
+                f"read from, holds no entity in the whole file; put the NER tags in the last column", line=number,
+            )
 
 
 # What a tag looks like: O, -X or a bare -, a prefixed type (any case), or a bare upper-case type.
 _TAG_SHAPE = re.compile(r"(?i:O|-.*|[BIESLU]-.+)|[A-Z][A-Z_]*")
+_PREFIXED = re.compile(r"(?i:[BIESLU]-\S+)")  # a tag of an entity, unmistakably
+
+
+def _without_format(field: str) -> str:
+    return "".join(c for c in field if unicodedata.category(c) != "Cf")
 
 
 def _could_be_tag(field: str) -> bool:
     """Whether ``field`` can be a tag once rule 1's format characters are gone: ``Delhi``, ``2024``
     or ``दिल्ली`` are words."""
-    return bool(_TAG_SHAPE.fullmatch("".join(c for c in field if unicodedata.category(c) != "Cf")))
+    return bool(_TAG_SHAPE.fullmatch(_without_format(field)))
 
 
 def format_conll(sentences: Iterable[Sentence], scheme: str = "iob2") -> str:

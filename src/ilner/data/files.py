@@ -1,18 +1,33 @@
-"""Reading text files with clear errors for wrong encodings, and writing files atomically."""
+"""Reading text files with clear errors for wrong encodings, and writing files atomically.
+
+One decoding policy for every command (data commands read whole files, ``ilner predict`` streams
+its text input): UTF-8, with or without a byte-order mark; UTF-16/32 with a byte-order mark. The
+encoding is told by the first bytes. NUL bytes are refused: many at the start mean UTF-16 without
+a byte-order mark (or a binary file), one in UTF-8 text is named with its line. A line longer than
+``MAX_LINE_CHARS`` characters is refused as soon as it is seen, so that an endless input
+(``/dev/zero``, a multi-gigabyte line) ends in one clear error, not in exhausted memory.
+"""
 
 from __future__ import annotations
 
+import codecs
 import errno
+import io
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from ilner.errors import DataError
 
+MAX_LINE_CHARS = 1_000_000  # one CoNLL line or JSONL record; ~10,000 times a long sentence
+_CHUNK = 1 << 20  # bytes read at a time
+_LINE_BREAK = re.compile("[\r\n]")
+_STRAY_NUL = "has a NUL byte (U+0000), which text never holds; remove it (e.g. tr -d '\\000' < FILE > FIXED)"
 _BOMS = (  # longest first: the UTF-32-LE BOM starts with the UTF-16-LE one
     (b"\xff\xfe\x00\x00", "utf-32"),
     (b"\x00\x00\xfe\xff", "utf-32"),
@@ -22,65 +37,133 @@ _BOMS = (  # longest first: the UTF-32-LE BOM starts with the UTF-16-LE one
 )
 
 
-def decode_bytes(data: bytes, source: str) -> tuple[str, str]:
-    """Decode file contents; returns ``(text, encoding)``.
+def decode_bytes(data: bytes, source: str, max_line: int | None = MAX_LINE_CHARS) -> tuple[str, str]:
+    """Decode file contents; returns ``(text, encoding)`` (see the module docstring).
 
-    UTF-8 (with or without BOM) is the format; UTF-16/32 with a byte-order mark is decoded too
-    (the encoding is returned so reports can say so). Anything else is a DataError that names the
+    The encoding is returned so reports can say so. Anything else is a DataError that names the
     file, the line and what was found.
     """
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding), encoding.replace("-sig", "")
-            except UnicodeDecodeError as error:
-                raise DataError(source, f"starts with a {encoding} byte-order mark but is not valid "
-                                f"{encoding}: {error.reason}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        if b"\x00" in data[:65536]:
-            raise DataError(source, _diagnose_nul_bytes(data), line=line) from None
-        raise DataError(
+    return read_stream(io.BytesIO(data), source, max_line)
+
+
+def read_stream(handle: BinaryIO, source: str, max_line: int | None = MAX_LINE_CHARS) -> tuple[str, str]:
+    """``(text, encoding)`` of a whole binary stream (standard input, say), read in chunks so that
+    an endless one ends at its first over-long line."""
+    encoding, chunks = decode_stream(handle, source, max_line)
+    return "".join(chunks), encoding
+
+
+def decode_stream(
+    handle: BinaryIO, source: str, max_line: int | None = MAX_LINE_CHARS,
+) -> tuple[str, Iterator[str]]:
+    """``(encoding, text chunks)`` of a binary stream, decoded as it is read.
+
+    The first bytes are read at once (they tell the encoding); the rest is read and decoded lazily,
+    at most one read per chunk, so a pipe is tagged as it arrives. ``max_line=None`` allows lines of
+    any length (the caller cuts them itself).
+    """
+    read = getattr(handle, "read1", handle.read)
+    head = read(_CHUNK)
+    while head and len(head) < 4 and any(bom.startswith(head) and bom != head for bom, _ in _BOMS):
+        more = read(_CHUNK)
+        if not more:
+            break
+        head += more
+    codec = next((name for bom, name in _BOMS if head.startswith(bom)), None)
+    if codec is None:
+        codec = "utf-8"
+        nul = head.find(b"\x00")
+        if nul >= 0:
+            raise DataError(source, _diagnose_nul_bytes(head), line=head.count(b"\n", 0, nul) + 1)
+    return codec.replace("-sig", ""), _decoded(head, read, source, codec, max_line)
+
+
+def _decoded(head: bytes, read, source: str, codec: str, max_line: int | None) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder(codec)()
+    line, run = 1, 0  # line number at the start of the chunk; characters since its last line break
+    data = head
+    while True:
+        try:
+            text = decoder.decode(data, final=not data)
+        except UnicodeDecodeError as error:
+            raise _undecodable(source, codec, error, line) from None
+        nul = text.find("\x00")
+        if nul >= 0:
+            raise DataError(source, _STRAY_NUL, line=line + text.count("\n", 0, nul))
+        if max_line is not None and run + len(text) > max_line:
+            _refuse_long_lines(text, run, max_line, source, line)
+        last_break = max(text.rfind("\n"), text.rfind("\r"))
+        run = run + len(text) if last_break < 0 else len(text) - last_break - 1
+        line += text.count("\n")
+        if text:
+            yield text
+        if not data:
+            return
+        data = read(_CHUNK)
+
+
+def _refuse_long_lines(text: str, run: int, max_line: int, source: str, line: int) -> None:
+    """A DataError if a line of ``text`` (the first one continuing ``run`` characters read before)
+    is longer than ``max_line`` characters."""
+    start = 0
+    for end in [m.start() for m in _LINE_BREAK.finditer(text)] + [len(text)]:
+        if run + end - start > max_line:
+            raise DataError(
+                source, f"a line longer than {max_line:,} characters, the most one line (a CoNLL "
+                "token line, a JSONL record) may hold; split it, or check that this is a text corpus",
+                line=line + text.count("\n", 0, start),
+            )
+        run, start = 0, end + 1
+
+
+def _undecodable(source: str, codec: str, error: UnicodeDecodeError, line: int) -> DataError:
+    """The error for bytes the file's encoding cannot decode."""
+    if codec.startswith("utf-8"):
+        return DataError(
             source,
-            f"is not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded; convert the file to "
+            f"is not valid UTF-8: byte 0x{error.object[error.start]:02x} cannot be decoded; convert the file to "
             "UTF-8 (e.g. iconv -f ENCODING -t UTF-8)",
-            line=line,
-        ) from None
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise DataError(source, _diagnose_nul_bytes(data), line=line)
-    return text, "utf-8"
+            line=line + error.object.count(b"\n", 0, error.start),
+        )
+    return DataError(source, f"starts with a {codec} byte-order mark but is not valid {codec}: {error.reason}")
 
 
-def _diagnose_nul_bytes(data: bytes) -> str:
-    """Say whether NUL bytes mean UTF-16 without a byte-order mark or a binary file."""
-    head = data[:65536]
-    head = head[: len(head) - len(head) % 2]
-    for encoding, zeros in (("utf-16-le", head[1::2].count(0)), ("utf-16-be", head[0::2].count(0))):
-        if zeros * 10 >= head.count(0) * 9:
+def _diagnose_nul_bytes(head: bytes) -> str:
+    """Say whether NUL bytes mean UTF-16 without a byte-order mark, a binary file, or a stray byte.
+
+    UTF-16 puts the high byte of every character at every other offset: NUL for ASCII, one value
+    per script block for the rest (0x09 for Devanagari), so that half of the bytes takes only a few
+    values. A few NULs in otherwise valid UTF-8 are stray bytes, to be named with their line.
+    """
+    nuls = head.count(0)
+    even = head[: len(head) - len(head) % 2]
+    for encoding, high in (("utf-16-le", even[1::2]), ("utf-16-be", even[0::2])):
+        if high.count(0) * 10 >= nuls * 9 and len(set(high)) <= 4:
             try:
-                decoded = head.decode(encoding)
+                decoded = even.decode(encoding)
             except UnicodeDecodeError:
                 continue
             if all(c >= " " or c in "\t\r\n" for c in decoded):
                 name = encoding.upper().replace("16-", "16")  # iconv's spelling: UTF-16LE
                 return f"looks like {name} without a byte-order mark; convert it to UTF-8 (iconv -f {name} -t UTF-8)"
-    return "is a binary file, not text"
-
-
-def read_text(path: str | Path) -> tuple[str, str]:
-    """Read and decode a text file (see ``decode_bytes``)."""
     try:
-        data = Path(path).read_bytes()
+        codecs.getincrementaldecoder("utf-8")().decode(head)  # a character cut at the end of head is fine
+    except UnicodeDecodeError:
+        return "is a binary file, not text"
+    return "is a binary file, not text" if nuls * 8 > len(head) else _STRAY_NUL
+
+
+def read_text(path: str | Path, max_line: int | None = MAX_LINE_CHARS) -> tuple[str, str]:
+    """Read and decode a text file (see the module docstring); returns ``(text, encoding)``."""
+    try:
+        with open(path, "rb") as handle:
+            return read_stream(handle, str(path), max_line)
     except FileNotFoundError:
         raise DataError(str(path), "no such file") from None
     except IsADirectoryError:
         raise DataError(str(path), "is a directory, not a file") from None
     except OSError as error:
         raise DataError(str(path), f"cannot be read: {error.strerror}") from None
-    return decode_bytes(data, str(path))
 
 
 def check_writable(path: str | Path, folder: bool = False) -> None:

@@ -8,13 +8,25 @@ Reading spans needs tokens: the text is split at whitespace (so that span files 
 tokens joined by spaces, read back to the same tokens), and also at every entity boundary that
 falls inside a word (``दिल्ली,`` with the entity ``दिल्ली`` gives ``दिल्ली`` and ``,``), so no
 entity is ever lost or widened. An entity boundary inside a grapheme cluster (between a
-consonant and its vowel sign or virama) is an error: no token may start with a matra.
+consonant and its vowel sign or virama) is an error: no token may start with a matra. So is an
+entity that starts or ends with an invisible character (a zero-width space, a BOM, a direction
+mark: any format character, except a ZWJ/ZWNJ right after the letter it joins): its text would
+not match the same name typed without it.
+
+Every line is parsed strictly: a key twice in one object, a lone surrogate (``"\\ud800"``), a
+number too long to convert, nesting too deep to parse, or ``true``/``false`` as an offset are
+errors that name the file and line, not a guess. A token may not hold a tab, a line break or a
+NUL (``\\u0000``), nor start with ``-DOCSTART-`` or a byte-order mark: CoNLL, which ilner writes
+and reads, could not hold it. Such tokens are refused when read, so that every corpus ilner reads
+can be written as CoNLL and read back unchanged.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
+import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -29,6 +41,23 @@ from ilner.text.tokenize import grapheme_boundaries
 
 JSONL_KINDS = ("spans", "tokens")
 _NON_SPACE = re.compile(r"\S+")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a \uD800-\uDFFF escape, paired or not
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_IN_CONLL = re.compile("[\t\n\r\x00]")  # separators of CoNLL, and NUL, which no text file holds
+_JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ: part of the letter before them
+
+
+class _DuplicateKey(Exception):
+    """A key that occurs twice in one JSON object."""
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """``object_pairs_hook`` that refuses duplicate keys (json keeps the last one silently)."""
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        raise _DuplicateKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
+    return record
 
 
 def _fail(source: str, line: int, message: str) -> NoReturn:
@@ -45,10 +74,11 @@ def _spans_to_raw(record: dict, source: str, line: int, report: RepairReport) ->
             start, end, label = entity["start"], entity["end"], entity["label"]
         except (TypeError, KeyError):
             _fail(source, line, f"each entity needs 'start', 'end' and 'label': {entity!r}")
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+        if not all(isinstance(offset, int) and not isinstance(offset, bool) for offset in (start, end)):
+            _fail(source, line, f"entity {entity!r}: 'start' and 'end' must be whole numbers (character offsets)")
+        if not 0 <= start < end <= len(text):
             _fail(source, line, f"entity {entity!r} has offsets outside the text (length {len(text)})")
-        if not text[start:end].strip():
-            _fail(source, line, f"entity {entity!r} covers only whitespace")
+        _check_visible_edges(text, start, end, str(label), source, line)
         spans.append((start, end, str(label)))
     boundaries = grapheme_boundaries(text)
     for start, end, label in spans:
@@ -82,6 +112,27 @@ def _spans_to_raw(record: dict, source: str, line: int, report: RepairReport) ->
     return tokens, tags, [line] * len(tokens)
 
 
+def _invisible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Cf"
+
+
+def _check_visible_edges(text: str, start: int, end: int, label: str, source: str, line: int) -> None:
+    """An entity must start and end with a visible character; whitespace at its edges is dropped
+    with the spaces between tokens, but a format character (ZWSP, BOM, LRM...) would stay in a token."""
+    where = f"entity {text[start:end]!r} ({label}, {start}-{end})"
+    first = next((i for i in range(start, end) if not _invisible(text[i])), None)
+    if first is None:
+        _fail(source, line, f"{where} covers only whitespace or invisible characters")
+    last = next(i for i in range(end - 1, first - 1, -1) if not _invisible(text[i]))
+    trailing = text[last + 1:end].lstrip(_JOINERS)  # a joiner right after a letter belongs to it
+    for edge, part, advice in (("starts", text[start:first], "start it at its first visible character"),
+                               ("ends", trailing, "end it after its last visible character")):
+        hidden = next((c for c in part if not c.isspace()), None)
+        if hidden is not None:
+            name = unicodedata.name(hidden, "a format character")
+            _fail(source, line, f"{where} {edge} with the invisible character U+{ord(hidden):04X} {name}; {advice}")
+
+
 def _tokens_to_raw(record: dict, source: str, line: int, report: RepairReport) -> RawSentence:
     tokens, tags = record["tokens"], record["tags"]
     if not (isinstance(tokens, list) and isinstance(tags, list)):
@@ -98,13 +149,44 @@ def json_records(text: str, source: str) -> Iterator[tuple[int, dict]]:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            _fail(source, number, f"not valid JSON: {error.msg} (column {error.colno})")
+        record = _parse_line(line, source, number)
         if not isinstance(record, dict):
             _fail(source, number, "each line must be a JSON object")
         yield number, record
+
+
+def _parse_line(line: str, source: str, number: int) -> object:
+    """One JSON value, strictly (see the module docstring)."""
+    try:
+        value = json.loads(line, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as error:
+        _fail(source, number, f"not valid JSON: {error.msg} (column {error.colno})")
+    except _DuplicateKey as error:
+        _fail(source, number, f"key {error.args[0]!r} occurs twice in one object; keep one (JSON readers "
+              "disagree on which one counts)")
+    except ValueError:  # int() refuses numbers of more digits than this
+        _fail(source, number, f"not valid JSON: a number of more than {sys.get_int_max_str_digits():,} digits")
+    except RecursionError:
+        _fail(source, number, "not valid JSON: nested too deeply to read; a record is a flat object")
+    if _SURROGATE_ESCAPE.search(line) and _holds_surrogate(value):
+        _fail(source, number, "a string holds a lone surrogate (a \\uD800-\\uDFFF escape without its pair), "
+              "which is no character; fix or remove that escape")
+    return value
+
+
+def _holds_surrogate(value: object) -> bool:
+    """Whether any string in a parsed JSON value (keys too) holds a surrogate code point."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
+    return False
 
 
 def parse_jsonl(text: str, source: str, report: RepairReport, predicted: bool = False) -> list[RawSentence]:
@@ -123,9 +205,23 @@ def parse_jsonl(text: str, source: str, report: RepairReport, predicted: bool = 
             raw = _spans_to_raw(record, source, number, report)
         else:
             _fail(source, number, 'expected {"text", "entities"} or {"tokens", "tags"}')
+        _check_conll_tokens(raw[0], source, number)
         if raw[0]:
             sentences.append(raw)
     return sentences
+
+
+def _check_conll_tokens(tokens: list[str], source: str, line: int) -> None:
+    """Every token must survive being written as CoNLL and read back (see the module docstring)."""
+    for token in tokens:
+        if _NOT_IN_CONLL.search(token):
+            _fail(source, line, f"token {token!r} holds a tab, a line break or a NUL, which CoNLL cannot hold "
+                  "in a token; split it into tokens or replace them with spaces")
+        if token.startswith("-DOCSTART-"):
+            _fail(source, line, f"token {token!r} is a CoNLL document marker, not a word; leave it out")
+        if token.startswith("\ufeff"):
+            _fail(source, line, f"token {token!r} starts with a byte-order mark (U+FEFF), which a CoNLL "
+                  "reader takes for the file's own; remove it")
 
 
 def sentence_to_record(sentence: Sentence, kind: str = "spans") -> dict:

@@ -40,9 +40,11 @@ def split_tag(tag: str) -> tuple[str, str]:
 def detect_scheme(tags: Sequence[str]) -> Scheme:
     """Guess the scheme of normalised tags (prefixes upper-case, no ``-X`` left).
 
-    BIOES if any E/S/L/U prefix occurs; IO if some tags have no prefix and none has ``B-`` (a few
-    bare tags in a file with ``B-`` are noise to repair, not the scheme); IOB1 if ``B-`` occurs
-    only right after a token of the same type (its one use in IOB1); IOB2 otherwise.
+    BIOES if any E/S/L/U prefix occurs; IO if no tag has ``B-`` but some are entities, bare
+    (``NEP``) or written ``I-NEP`` (a few bare tags in a file with ``B-`` are noise to repair, not
+    the scheme); IOB1 if ``B-`` occurs only right after a token of the same type (its one use in
+    IOB1); IOB2 otherwise. IO, IOB1 without ``B-`` and IOB2 read the same way where they agree, and
+    IO is the reading that repairs nothing: a run of ``I-X`` is one entity.
     """
     prefixes = set()
     b_only_after_same_type = True
@@ -55,7 +57,7 @@ def detect_scheme(tags: Sequence[str]) -> Scheme:
         prev_type = type_
     if prefixes & set(_BIOES_TO_IOB2):
         return "bioes"
-    if "" in prefixes and "B" not in prefixes:
+    if prefixes & {"", "I"} and "B" not in prefixes:
         return "io"
     if "B" in prefixes and b_only_after_same_type:
         return "iob1"

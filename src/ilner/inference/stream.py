@@ -3,7 +3,9 @@
 A document is a file (or standard input), or, with ``lines=True``, each line. Text is read line
 by line and tagged a few hundred lines at a time; each line is tagged on its own (a sentence
 wrapped over two lines is tagged as two pieces), and a line longer than ``MAX_PIECE`` characters
-is cut at whitespace into pieces. So memory stays flat for the ``spans`` and ``conll`` formats
+is cut at whitespace into pieces as it arrives. Input is decoded as every command decodes files
+(``ilner.data.files``: UTF-8, UTF-16/32 with a byte-order mark, told by the first bytes; NUL bytes
+refused with their line). So memory stays flat for the ``spans`` and ``conll`` formats
 and for ``--lines``; ``jsonl`` without ``--lines`` holds one document's text and entities.
 Offsets point into the document: ``document[start:end] == entity text``.
 """
@@ -15,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
-from ilner.errors import DataError
+from ilner.data.files import decode_stream
 from ilner.inference.tagger import Tagged, Tagger
 
 OUTPUT_FORMATS = ("spans", "jsonl", "conll")
@@ -33,37 +35,56 @@ class Unit:
     newline: str = "\n"  # what followed it in the input: the line break, or "" inside a long line
 
 
+def _cut(text: str) -> int:
+    """Where the first piece of a text longer than MAX_PIECE ends: after the last whitespace in its
+    second half, else at MAX_PIECE."""
+    window = range(MAX_PIECE - 1, MAX_PIECE // 2 - 1, -1)
+    return next((i + 1 for i in window if text[i].isspace()), MAX_PIECE)
+
+
 def _pieces(text: str) -> Iterator[tuple[int, str]]:
-    """(offset, piece) of a line, cut at whitespace every MAX_PIECE characters or so."""
+    """(offset, piece) of a whole line, cut at whitespace every MAX_PIECE characters or so."""
     start = 0
     while len(text) - start > MAX_PIECE:
-        window = range(start + MAX_PIECE - 1, start + MAX_PIECE // 2 - 1, -1)
-        cut = next((i + 1 for i in window if text[i].isspace()), start + MAX_PIECE)
+        cut = start + _cut(text[start:start + MAX_PIECE])
         yield start, text[start:cut]
         start = cut
     yield start, text[start:]
 
 
 def read_units(source: str, handle: BinaryIO, lines: bool) -> Iterator[Unit]:
-    """Pieces of a binary stream's lines, decoded as UTF-8 (errors name the input and line)."""
-    offset = 0
-    for number, raw in enumerate(handle, start=1):
-        if number == 1 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise DataError(source, "is UTF-16 (byte-order mark); convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)", line=1)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise DataError(source, f"is not valid UTF-8 (byte 0x{raw[error.start]:02x} at byte {error.start + 1} "
-                            "of the line); convert it to UTF-8", line=number) from None
-        if number == 1:
-            text = text.removeprefix("\ufeff")
-        body = text.rstrip("\r\n")
-        base = 0 if lines else offset
-        pieces = list(_pieces(body))
-        for index, (start, piece) in enumerate(pieces):
-            newline = text[len(body):] if index == len(pieces) - 1 else ""
-            yield Unit(source, number, piece, base + start, newline)
-        offset += len(text)
+    """Pieces of a binary stream's lines, decoded as the data commands decode files (``decode_stream``:
+    UTF-8, or UTF-16/32 with a byte-order mark; errors name the input and line).
+
+    Nothing waits for a line's end: a line is cut into pieces while it arrives, so a line of any
+    length (even an endless one) is tagged in flat memory.
+    """
+    _, chunks = decode_stream(handle, source, max_line=None)
+    number, offset = 1, 0  # the current line, and where it starts in the document
+    done, rest = 0, ""  # characters of the current line already given out, and the ones not yet
+    for chunk in chunks:
+        rest += chunk
+        start = 0
+        while (end := rest.find("\n", start)) >= 0:
+            line = rest[start:end + 1]
+            yield from _line_units(source, number, line, (0 if lines else offset) + done)
+            number, offset, done, start = number + 1, offset + done + len(line), 0, end + 1
+        rest = rest[start:]
+        while len(rest.rstrip("\r")) > MAX_PIECE:  # the line goes on past this piece: give it out now
+            cut = _cut(rest)
+            yield Unit(source, number, rest[:cut], (0 if lines else offset) + done, "")
+            done, rest = done + cut, rest[cut:]
+    if rest:
+        yield from _line_units(source, number, rest, (0 if lines else offset) + done)
+
+
+def _line_units(source: str, number: int, text: str, base: int) -> Iterator[Unit]:
+    """The units of the (rest of a) line ``text``, its line break included, starting at ``base``."""
+    body = text.rstrip("\r\n")
+    pieces = list(_pieces(body))
+    for index, (start, piece) in enumerate(pieces):
+        newline = text[len(body):] if index == len(pieces) - 1 else ""
+        yield Unit(source, number, piece, base + start, newline)
 
 
 def _tsv(text: str) -> str:
