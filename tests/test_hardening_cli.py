@@ -296,8 +296,8 @@ def test_non_finite_config_values_are_refused(cli, tmp_path, setting):
 
 
 @pytest.mark.parametrize("content,message", [
-    (bytes(range(256)) * 4, "c.yaml:2: is a binary file"),
-    ("epochs: 2\ndescription: caf\xe9\n".encode("latin-1"), "c.yaml:2: is not UTF-8"),
+    (bytes(range(256)) * 4, "c.yaml:1: is a binary file"),
+    ("epochs: 2\ndescription: caf\xe9\n".encode("latin-1"), "c.yaml:2: is not valid UTF-8"),
     (b"epochs: [2\n", "c.yaml:2: is not valid YAML"),
     (b"- epochs\n- 2\n", "c.yaml: holds a YAML list, not a mapping"),
     (b"just words\n", "c.yaml: holds a YAML str, not a mapping"),
