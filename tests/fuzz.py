@@ -132,6 +132,8 @@ def model_cases(root: Path, model: str) -> list[Case]:
         Case("predict/utf16-no-bom", ["predict", model, _file(root, "text16.txt", "दिल्ली में\n".encode("utf-16-le"))]),
         Case("predict/surrogate-jsonl", ["predict", model, "--input-format", "jsonl", "--format", "jsonl",
                                          _file(root, "sur.jsonl", '{"text": "a\\udc00b"}\n')]),
+        Case("predict/tab-in-token", ["predict", model, "--input-format", "jsonl", "--format", "conll",
+                                      _file(root, "tab.jsonl", '{"tokens": ["नई\\tदिल्ली", "में"]}\n')]),
         Case("predict/o-penalty-nan", ["predict", model, text, "--o-penalty", "nan"]),
         Case("predict/device-cuda", ["predict", model, text, "--device", "cuda"]),
         Case("predict/device-nonsense", ["predict", model, text, "--device", "nonsense"]),

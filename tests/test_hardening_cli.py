@@ -342,3 +342,9 @@ def test_the_suite_passes_whatever_the_users_environment_holds():
                            "tests/test_cli.py::test_evaluate_prediction_line_without_tag_is_an_error"],  # colours
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_predict_refuses_jsonl_tokens_that_conll_cannot_hold(model, tmp_path, cli):
+    """A token with a tab would be split in two when the CoNLL output is read back."""
+    records = write(tmp_path / "in.jsonl", '{"tokens": ["ok"]}\n{"tokens": ["नई\\tदिल्ली", "में"]}\n')
+    _fails(cli("predict", model, records, "--input-format", "jsonl", "--format", "conll"), 2, "in.jsonl:2", "tab")

@@ -112,7 +112,7 @@ def _tag_files(tagger, sources, input_format, output_format, out, evaluate) -> N
     """CoNLL or JSONL input, read whole (these formats hold sentences, not running text)."""
     from ilner.data.files import read_stream, read_text
     from ilner.data.io import read_corpus
-    from ilner.data.jsonl import json_records
+    from ilner.data.jsonl import check_conll_tokens, json_records
     from ilner.evaluation.metrics import evaluate_sentences
 
     gold_all, predicted_all = [], []
@@ -148,6 +148,7 @@ def _tag_files(tagger, sources, input_format, output_format, out, evaluate) -> N
             if tokens is not None:
                 if not isinstance(tokens, list) or not all(isinstance(t, str) and t.strip() for t in tokens):
                     raise DataError(name, "'tokens' must be a list of non-empty strings", line=number)
+                check_conll_tokens(tokens, name, number)  # as the corpus readers do: CoNLL output must hold them
             elif not isinstance(raw, str):
                 raise DataError(name, 'each record needs "text" (a string) or "tokens" (a list)', line=number)
             records.append(record)

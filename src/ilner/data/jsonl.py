@@ -205,13 +205,13 @@ def parse_jsonl(text: str, source: str, report: RepairReport, predicted: bool = 
             raw = _spans_to_raw(record, source, number, report)
         else:
             _fail(source, number, 'expected {"text", "entities"} or {"tokens", "tags"}')
-        _check_conll_tokens(raw[0], source, number)
+        check_conll_tokens(raw[0], source, number)
         if raw[0]:
             sentences.append(raw)
     return sentences
 
 
-def _check_conll_tokens(tokens: list[str], source: str, line: int) -> None:
+def check_conll_tokens(tokens: list[str], source: str, line: int) -> None:
     """Every token must survive being written as CoNLL and read back (see the module docstring)."""
     for token in tokens:
         if _NOT_IN_CONLL.search(token):
