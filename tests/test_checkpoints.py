@@ -5,7 +5,7 @@ import pickle
 from pathlib import Path
 
 import pytest
-from training_helpers import slice_file, tiny_config
+from training_helpers import tiny_trained_model
 
 from ilner.errors import IlnerError
 from ilner.training import run_training
@@ -15,15 +15,8 @@ from ilner.training.checkpoints import Checkpoints
 @pytest.fixture(scope="module")
 def checkpointed(tmp_path_factory):
     """A tiny one-epoch run whose checkpoint folder the tests damage (each on a copy)."""
-    from conftest import MIRROR
-
-    if MIRROR is None:
-        pytest.skip("dataset mirror not found")
     root = tmp_path_factory.mktemp("checkpointed")
-    train = slice_file(MIRROR, "il-ner/Hindi/Hindi-train.txt", root / "Hindi-train.txt", 60)
-    config = tiny_config(root, f"train=[{train}]", "dev=[]", "test=[]", "epochs=1")
-    run_training(config, log=lambda m: None)
-    return root, config
+    return root, tiny_trained_model(root, 60)
 
 
 def _copy(checkpointed, tmp_path):

@@ -3,9 +3,8 @@ loses nothing silently, on the causes of issue 23 and on randomly damaged files.
 
 from pathlib import Path
 
-import pytest
 from fuzz import model_cases, named_cases, random_cases, run_case
-from training_helpers import slice_file, tiny_config
+from training_helpers import tiny_trained_model
 
 
 def _problems(cases) -> list[str]:
@@ -21,14 +20,6 @@ def test_randomly_damaged_files(tmp_path):
 
 
 def test_predict_cases(tmp_path):
-    from conftest import MIRROR
-
-    from ilner.training import run_training
-
-    if MIRROR is None:
-        pytest.skip("dataset mirror not found")
-    train = slice_file(MIRROR, "il-ner/Hindi/Hindi-train.txt", tmp_path / "Hindi-train.txt", 40)
-    config = tiny_config(tmp_path, f"train=[{train}]", "dev=[]", "test=[]", "epochs=1")
-    run_training(config, log=lambda m: None)
+    config = tiny_trained_model(tmp_path, 40)
     named_cases(tmp_path)  # writes the shared inputs (binary.conll, plain-file)
     assert _problems(model_cases(tmp_path, str(Path(config.output_dir)))) == []

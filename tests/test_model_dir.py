@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from training_helpers import slice_file, tiny_config
+from training_helpers import tiny_trained_model
 
 from ilner.errors import IlnerError
 from ilner.inference.tagger import Tagger
@@ -18,14 +18,7 @@ SENTENCE = "प्रधानमंत्री नरेंद्र मोद
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    from conftest import MIRROR
-
-    if MIRROR is None:
-        pytest.skip("dataset mirror not found")
-    root = tmp_path_factory.mktemp("model-dir")
-    train = slice_file(MIRROR, "il-ner/Hindi/Hindi-train.txt", root / "Hindi-train.txt", 60)
-    config = tiny_config(root, f"train=[{train}]", "dev=[]", "test=[]", "epochs=1")
-    run_training(config, log=lambda m: None)
+    config = tiny_trained_model(tmp_path_factory.mktemp("model-dir"), 60)
     return Path(config.output_dir), config
 
 
@@ -52,6 +45,13 @@ def _rewrite_weights(model: Path, change) -> None:
     save_file(tensors, str(model / "model.safetensors"))
 
 
+def _forget_weights_hash(model: Path) -> None:
+    """As in an ilner.json of an older ilner: the checks after loading must catch what follows."""
+    meta = json.loads((model / "ilner.json").read_text())
+    meta["weights_sha256"] = None
+    (model / "ilner.json").write_text(json.dumps(meta))
+
+
 def _flip_a_byte(model: Path) -> None:
     data = bytearray((model / "model.safetensors").read_bytes())
     data[-7] ^= 0x40
@@ -71,15 +71,11 @@ def _damage(model: Path, how: str, tmp_path: Path) -> str:
         _flip_a_byte(model)
         return "sha256"
     if how == "nan-weights":
-        meta = json.loads((model / "ilner.json").read_text())
-        meta["weights_sha256"] = None  # an ilner.json of an older ilner: the finiteness check still catches it
-        (model / "ilner.json").write_text(json.dumps(meta))
+        _forget_weights_hash(model)
         _rewrite_weights(model, lambda t: t[next(k for k in t if k.endswith("classifier.weight"))].fill_(float("nan")))
         return "NaN"
     if how == "dropped-weight":
-        meta = json.loads((model / "ilner.json").read_text())
-        meta["weights_sha256"] = None
-        (model / "ilner.json").write_text(json.dumps(meta))
+        _forget_weights_hash(model)
         _rewrite_weights(model, lambda t: t.pop(next(k for k in t if k.endswith("classifier.bias"))))
         return "missing keys"
     if how == "label-count":

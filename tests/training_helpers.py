@@ -24,3 +24,19 @@ def slice_file(mirror: Path, relative: str, target: Path, n: int, tagset: str = 
 
 def tiny_config(tmp_path: Path, *overrides: str) -> TrainConfig:
     return load_config(None, [*TINY, f"output_dir={tmp_path / 'run'}", *overrides])
+
+
+def tiny_trained_model(root: Path, sentences: int) -> TrainConfig:
+    """Train a tiny model for one epoch on the first ``sentences`` of IL-NER Hindi train (from the
+    mirror; the calling test is skipped without it) into ``root/run``; returns its config."""
+    import pytest
+    from conftest import MIRROR
+
+    from ilner.training import run_training
+
+    if MIRROR is None:
+        pytest.skip("dataset mirror not found")
+    train = slice_file(MIRROR, "il-ner/Hindi/Hindi-train.txt", root / "Hindi-train.txt", sentences)
+    config = tiny_config(root, f"train=[{train}]", "dev=[]", "test=[]", "epochs=1")
+    run_training(config, log=lambda m: None)
+    return config
