@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
-import click
 import typer
 import typer.rich_utils
 from rich.console import Console
@@ -48,11 +47,11 @@ def _escaping() -> Iterator[None]:
 class _Group(TyperGroup):
     """The top command group: parsing (help included) and every command run inside ``_escaping``."""
 
-    def make_context(self, *args, **kwargs) -> click.Context:
+    def make_context(self, *args, **kwargs) -> typer.Context:
         with _escaping():
             return super().make_context(*args, **kwargs)
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: typer.Context):
         with _escaping():
             return super().invoke(ctx)
 

@@ -37,6 +37,8 @@ def _require(module: str):
 
 def export_onnx(model_dir: str | Path, int8: bool = False) -> list[Path]:
     """Export a token classifier directory to ONNX (and int8); returns the files written."""
+    import torch  # noqa: F401 - export needs the train extra as well as the onnx one: this one named first
+
     from ilner.models.loading import load_classifier_weights, quiet_transformers
 
     _require("onnxscript")
