@@ -117,7 +117,7 @@ def run_pretraining(
         build_bilstm_crf_model(build_dir, lines, spec=spec, seed=config.seed, masked_lm=True)
     else:
         build_scratch_model(build_dir, lines, spec=spec, seed=config.seed, masked_lm=True)
-    model = AutoModelForMaskedLM.from_pretrained(build_dir)
+    model = AutoModelForMaskedLM.from_pretrained(build_dir, use_safetensors=True)
     tokenizer = AutoTokenizer.from_pretrained(build_dir)
     encoder = WordEncoder(tokenizer, config.max_length, config.window_overlap, transform)
     windows = encoder.windows(sentences)
