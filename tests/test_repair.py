@@ -99,3 +99,12 @@ def test_il_ner_odia_zero_width_tags(mirror):
     assert corpus.report.counts["tag-format"] > 0
     assert corpus.report.unknown_types["NEMI"] > 0
     assert all(tag.isascii() for s in corpus for tag in s.tags)
+
+
+@pytest.mark.parametrize("tag", ["Z-NEL", "O-NETI", "x-nep"])
+def test_a_tag_prefix_that_no_scheme_uses_is_an_error_naming_the_line(tmp_path, tag):
+    """Read as it stands, such a tag was kept and then lost when the corpus was written."""
+    path = tmp_path / "odd.conll"
+    path.write_text(f"दिल्ली\tB-NEL\nमें\tO\nलाहौर\t{tag}\n", encoding="utf-8")
+    with pytest.raises(DataError, match=f"odd.conll:3: tag '{tag}' has the prefix .-, which no tagging scheme uses"):
+        read_corpus(path)

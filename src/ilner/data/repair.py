@@ -3,7 +3,7 @@
 The rules run in this order, each counted per file (IL-NER needs all of them; see the README):
 
 1. ``tag-format``: whitespace and Unicode format characters (ZWNJ, ZWJ, BOM...) removed from
-   the tag, and the tag upper-cased;
+   the tag, and the tag upper-cased (a prefix no scheme uses, ``Z-NEL``, is an error instead);
 2. ``dash-type``: ``-X`` (a type without prefix, IL-NER's one-token entities) becomes ``B-X``;
 3. ``bare-dash``: a bare ``-`` or an empty tag becomes ``O``;
 4. ``bare-type``: a type without prefix in a file that is not IO becomes ``I-X`` (rule 6 then
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from ilner.data.schemes import Scheme, fix_iob2, split_tag, to_iob2_prefix
 from ilner.data.tagsets import Tagset
+from ilner.errors import DataError
 
 TAG_FORMAT = "tag-format"
 DASH_TYPE = "dash-type"
@@ -43,6 +44,7 @@ RULE_DESCRIPTIONS = {
     MALFORMED_LINE: "line that is not token + tag, skipped",
 }
 _EXAMPLES_KEPT = 5
+_PREFIXES = ("", "B", "I", "E", "S", "L", "U")  # split_tag's of an entity tag: a bare type, and every scheme's
 
 
 @dataclass
@@ -106,6 +108,10 @@ def clean_tag(raw: str, line: int, report: RepairReport) -> str:
     if tag.startswith("-"):
         report.add(DASH_TYPE, line)
         return "B" + tag
+    prefix = split_tag(tag)[0]
+    if tag != "O" and prefix not in _PREFIXES:  # Z-NEL, O-NETI: which entity, if any, is meant cannot be told
+        raise DataError(report.source, f"tag {raw!r} has the prefix {prefix}-, which no tagging scheme uses "
+                        "(B-, I-, E-, S-, L-, U-); fix the tag", line=line)
     return tag
 
 
