@@ -101,6 +101,8 @@ def _damage(model: Path, how: str, tmp_path: Path) -> str:
     if how == "missing-tokenizer-json":
         (model / "tokenizer.json").unlink()
         return "tokenizer.json"
+    if how in ("remote-code", "remote-code-tokenizer"):
+        return _remote_code(model, tmp_path, "config.json" if how == "remote-code" else "tokenizer_config.json")
     if how == "pickle-only":
         weights.unlink()
         (model / "pytorch_model.bin").write_bytes(pickle.dumps(_Marker(tmp_path / "code-ran")))
@@ -108,9 +110,18 @@ def _damage(model: Path, how: str, tmp_path: Path) -> str:
     raise AssertionError(how)
 
 
+def _remote_code(model: Path, tmp_path: Path, config_file: str) -> str:
+    """A config that asks transformers to import the folder's own code, which would leave a marker."""
+    (model / "evil.py").write_text(f"from pathlib import Path\nPath({str(tmp_path / 'code-ran')!r}).touch()\n")
+    values = json.loads((model / config_file).read_text())
+    values["auto_map"] = {"AutoConfig": "evil.EvilConfig", "AutoTokenizer": ["evil.EvilTokenizer", None]}
+    (model / config_file).write_text(json.dumps(values))
+    return "auto_map"
+
+
 DAMAGES = ["truncated-weights", "missing-weights", "flipped-byte", "nan-weights", "dropped-weight", "label-count",
            "bad-ilner-json", "ilner-json-wrong-type", "bad-config-json", "bad-tokenizer-json",
-           "missing-tokenizer-json", "pickle-only"]
+           "missing-tokenizer-json", "pickle-only", "remote-code", "remote-code-tokenizer"]
 
 
 @pytest.mark.parametrize("how", DAMAGES)
@@ -120,7 +131,7 @@ def test_damaged_model_directory_is_one_clear_error(model, tmp_path, how, cli):
         Tagger.load(model)
     text = tmp_path / "in.txt"
     text.write_text(SENTENCE, encoding="utf-8")
-    code, out, err = cli("predict", str(model), str(text))
+    code, out, err = cli("predict", str(model), str(text))  # standard input holds no "y" for transformers' question
     assert code == 2 and "Traceback" not in err and named in err and not out
     assert not (tmp_path / "code-ran").exists()
 

@@ -71,7 +71,7 @@ def _load_tokenizer(model: str):
     from transformers import AutoTokenizer
 
     try:
-        return AutoTokenizer.from_pretrained(model)
+        return AutoTokenizer.from_pretrained(model, trust_remote_code=False)
     except Exception as error:  # noqa: BLE001 - tokenizers raises its own exception types
         raise IlnerError(f"{model}: cannot load its tokenizer ({str(error).splitlines()[0] if str(error) else type(error).__name__}); "
                          "the model directory is damaged: train it again or restore tokenizer.json") from None
@@ -167,7 +167,7 @@ class Tagger:
             meta = _hub_meta(model, labels) if labels else ModelMeta()
         if not labels:
             raise IlnerError(f"{model} is not a token-classification (NER) model")
-        config = AutoConfig.from_pretrained(model)
+        config = AutoConfig.from_pretrained(model, trust_remote_code=False)
         if onnx:
             from ilner.inference.onnx import ONNX_FILES, OnnxRunner, check_export
 

@@ -7,7 +7,8 @@ before anything is loaded, so that a damaged or mismatched folder is one clear e
 of a traceback or, worse, a model that tags garbage:
 
 - the files a load needs are there (weights in safetensors: a pickle-only ``pytorch_model.bin``
-  is refused, since loading it could run code);
+  is refused, since loading it could run code), and no config names code of its own
+  (``auto_map``: every load also passes ``trust_remote_code=False``);
 - ``config.json`` and ``ilner.json`` parse and agree on the labels;
 - the weights file is intact (its header reads, and its sha256 is the one ``ilner.json``
   recorded at training).
@@ -143,6 +144,7 @@ class ModelDir:
         if not path.is_dir():
             raise IlnerError(f"{path}: no such model directory")
         config = _read_config(path)
+        _refuse_remote_code(path, config)
         classifier = any(str(a).endswith("ForTokenClassification") for a in config.get("architectures") or [])
         labels = config_labels(config, str(path / CONFIG_FILE)) if classifier else []
         meta_file = path / META_FILE
@@ -158,6 +160,23 @@ class ModelDir:
         if weights:
             _check_weights_file(path, meta)
         return cls(path, labels, meta, str(config.get("model_type", "")))
+
+
+def _refuse_remote_code(path: Path, config: dict) -> None:
+    """A folder whose config names its own Python classes (``auto_map``) asks transformers to
+    import code from the folder; ilner never does (every load passes ``trust_remote_code=False``),
+    and says so here rather than with transformers' question on standard input."""
+    tokenizer_config = path / "tokenizer_config.json"
+    sources = [(path / CONFIG_FILE, config)]
+    if tokenizer_config.is_file():
+        try:
+            sources.append((tokenizer_config, json.loads(tokenizer_config.read_text(encoding="utf-8"))))
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
+            raise _broken(str(tokenizer_config), f"not valid JSON ({error})") from None
+    for source, values in sources:
+        if isinstance(values, dict) and values.get("auto_map"):
+            raise IlnerError(f"{source}: names Python code of its own (auto_map), which ilner never runs: a file "
+                             "ilner reads must not run code. Use a model whose architecture transformers or ilner has")
 
 
 def _read_config(path: Path) -> dict:

@@ -64,7 +64,7 @@ def checkpoint_labels(name_or_path: str) -> list[str] | None:
         return ModelDir.open(local).labels or None
     hub_unavailable = _hub_unavailable()
     try:
-        config = AutoConfig.from_pretrained(name_or_path)
+        config = AutoConfig.from_pretrained(name_or_path, trust_remote_code=False)
     except (OSError, ValueError) as error:  # ValueError: a config.json without a known model_type
         if hub_unavailable:
             raise IlnerError(f"{name_or_path}: no such model directory, and no Hugging Face model of that name is "
@@ -88,7 +88,7 @@ def load_classifier_weights(name_or_path: str):
     register_architectures()
     try:
         model, info = AutoModelForTokenClassification.from_pretrained(
-            name_or_path, use_safetensors=True, output_loading_info=True)
+            name_or_path, use_safetensors=True, output_loading_info=True, trust_remote_code=False)
     except (OSError, ValueError, RuntimeError) as error:
         raise IlnerError(f"cannot load model {name_or_path}: {str(error).splitlines()[0]}") from None
     check_loaded(model, info, name_or_path)
@@ -154,9 +154,9 @@ def load_token_classifier(
     old = checkpoint_labels(name_or_path)
     id2label = dict(enumerate(labels))
     label2id = {label: i for i, label in enumerate(labels)}
-    tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+    tokenizer = AutoTokenizer.from_pretrained(name_or_path, trust_remote_code=False)
     if old == labels:
-        model = AutoModelForTokenClassification.from_pretrained(name_or_path, use_safetensors=True)
+        model = AutoModelForTokenClassification.from_pretrained(name_or_path, use_safetensors=True, trust_remote_code=False)
         return model, tokenizer, HeadInit(old, {label: [label] for label in labels}, [], "same")
     if old is not None and mapping is None and sorted(old) != sorted(labels):
         scheme = detect_scheme(old)
@@ -171,11 +171,12 @@ def load_token_classifier(
         )
     logging.getLogger("transformers.modeling_utils").setLevel(logging.ERROR)
     model = AutoModelForTokenClassification.from_pretrained(
-        name_or_path, id2label=id2label, label2id=label2id, ignore_mismatched_sizes=True, use_safetensors=True
+        name_or_path, id2label=id2label, label2id=label2id, ignore_mismatched_sizes=True, use_safetensors=True,
+        trust_remote_code=False,
     )
     if old is None:
         return model, tokenizer, HeadInit(None, {}, labels, "fresh")
-    source = AutoModelForTokenClassification.from_pretrained(name_or_path, use_safetensors=True)
+    source = AutoModelForTokenClassification.from_pretrained(name_or_path, use_safetensors=True, trust_remote_code=False)
     old_heads, new_heads = _classifiers(source, name_or_path), _classifiers(model, name_or_path)
     sources = _row_sources(labels, old, mapping)
     fresh = [label for label in labels if label not in sources]

@@ -117,8 +117,8 @@ def run_pretraining(
         build_bilstm_crf_model(build_dir, lines, spec=spec, seed=config.seed, masked_lm=True)
     else:
         build_scratch_model(build_dir, lines, spec=spec, seed=config.seed, masked_lm=True)
-    model = AutoModelForMaskedLM.from_pretrained(build_dir, use_safetensors=True)
-    tokenizer = AutoTokenizer.from_pretrained(build_dir)
+    model = AutoModelForMaskedLM.from_pretrained(build_dir, use_safetensors=True, trust_remote_code=False)
+    tokenizer = AutoTokenizer.from_pretrained(build_dir, trust_remote_code=False)
     encoder = WordEncoder(tokenizer, config.max_length, config.window_overlap, transform)
     windows = encoder.windows(sentences)
     special = set(tokenizer.all_special_ids)
