@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -348,3 +349,19 @@ def test_predict_refuses_jsonl_tokens_that_conll_cannot_hold(model, tmp_path, cl
     """A token with a tab would be split in two when the CoNLL output is read back."""
     records = write(tmp_path / "in.jsonl", '{"tokens": ["ok"]}\n{"tokens": ["नई\\tदिल्ली", "में"]}\n')
     _fails(cli("predict", model, records, "--input-format", "jsonl", "--format", "conll"), 2, "in.jsonl:2", "tab")
+
+
+def test_an_output_that_is_no_regular_file_is_written_in_place(tmp_path, gold, cli):
+    """A FIFO (or /dev/stdout, a device) is a stream: replacing it by a file would leave its reader waiting."""
+    import threading
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text(encoding="utf-8")), daemon=True)
+    reader.start()
+    code, _, err = cli("data", "convert", gold, fifo, "--to", "jsonl")
+    reader.join(timeout=30)
+    assert code == 0, err
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert received and '"entities"' in received[0]

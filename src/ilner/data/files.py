@@ -197,7 +197,16 @@ def atomic_output(path: str | Path) -> Iterator[TextIO]:
     A symbolic link is written through (its target is replaced; the link stays), missing folders
     are created, and the file gets the mode a plain ``open()`` would give (an existing file's, else
     0666 less the umask), not mkstemp's private 0600. Errors of the writing itself name ``path``.
+    A path that is not a regular file (``/dev/stdout``, a FIFO, a device) is written in place, as
+    a stream: replacing it would break what reads it.
     """
+    if _is_stream(path):
+        try:
+            with open(path, "w", encoding="utf-8", newline="\n") as handle:
+                yield handle
+        except OSError as error:
+            raise (_naming(path, error) if error.filename is None else error) from error
+        return
     check_writable(path)
     target = Path(os.path.realpath(path))
     try:
@@ -218,6 +227,15 @@ def atomic_output(path: str | Path) -> Iterator[TextIO]:
         if isinstance(error, OSError) and error.filename in (None, tmp):
             raise _naming(path, error) from error
         raise
+
+
+def _is_stream(path: str | Path) -> bool:
+    """Whether ``path`` exists and is neither a regular file nor a folder (after symbolic links)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _naming(path: str | Path, error: OSError) -> OSError:
