@@ -5,6 +5,7 @@ import pickle
 from pathlib import Path
 
 import pytest
+import torch
 from training_helpers import tiny_trained_model
 
 from ilner.errors import IlnerError
@@ -61,7 +62,8 @@ def test_resume_never_unpickles_a_planted_file(checkpointed, tmp_path, name):
 
 
 @pytest.mark.parametrize("damage", ["truncated-optimizer", "bad-state-json", "state-wrong-keys", "missing-scheduler",
-                                    "truncated-model", "bad-random"])
+                                    "truncated-model", "bad-random", "optimizer-groups", "optimizer-extra-tensor",
+                                    "scheduler-keys", "nan-model", "bad-head-json"])
 def test_damaged_checkpoint_is_one_clear_error(checkpointed, tmp_path, damage, cli):
     config = _copy(checkpointed, tmp_path)
     last = Checkpoints(Path(config.output_dir)).last
@@ -82,6 +84,30 @@ def test_damaged_checkpoint_is_one_clear_error(checkpointed, tmp_path, damage, c
     elif damage == "missing-scheduler":
         (last / "scheduler.json").unlink()
         culprit = "scheduler.json"
+    elif damage == "optimizer-groups":
+        saved = json.loads((last / "optimizer.json").read_text())
+        saved["param_groups"] = saved["param_groups"][:1]
+        (last / "optimizer.json").write_text(json.dumps(saved), encoding="utf-8")
+        culprit = "optimizer.json"
+    elif damage == "optimizer-extra-tensor":
+        from safetensors.torch import load_file, save_file
+
+        tensors = load_file(str(last / "optimizer.safetensors"))
+        save_file({**tensors, "bogus": torch.zeros(1)}, str(last / "optimizer.safetensors"))
+        culprit = "optimizer.safetensors"
+    elif damage == "scheduler-keys":
+        (last / "scheduler.json").write_text(json.dumps({"foo": 1}), encoding="utf-8")
+        culprit = "scheduler.json"
+    elif damage == "nan-model":
+        from safetensors.torch import load_file, save_file
+
+        tensors = load_file(str(last / "model.safetensors"))
+        next(v for v in tensors.values() if v.is_floating_point()).fill_(float("nan"))
+        save_file(tensors, str(last / "model.safetensors"))
+        culprit = "model.safetensors"
+    elif damage == "bad-head-json":
+        (Checkpoints(Path(config.output_dir)).init / "head.json").write_text("{", encoding="utf-8")
+        culprit = "head.json"
     else:
         (last / "random-0.json").write_text(json.dumps({"python": 3}), encoding="utf-8")
         culprit = "random-0.json"

@@ -143,7 +143,7 @@ class ModelDir:
         path = Path(path)
         if not path.is_dir():
             raise IlnerError(f"{path}: no such model directory")
-        config = _read_config(path)
+        config = read_config(path)
         _refuse_remote_code(path, config)
         classifier = any(str(a).endswith("ForTokenClassification") for a in config.get("architectures") or [])
         labels = config_labels(config, str(path / CONFIG_FILE)) if classifier else []
@@ -179,7 +179,7 @@ def _refuse_remote_code(path: Path, config: dict) -> None:
                              "ilner reads must not run code. Use a model whose architecture transformers or ilner has")
 
 
-def _read_config(path: Path) -> dict:
+def read_config(path: Path) -> dict:
     config_file = path / CONFIG_FILE
     if not config_file.is_file():
         raise IlnerError(f"{path} is not a model directory: it has no {CONFIG_FILE}")

@@ -53,18 +53,18 @@ class TrainerState:
         expected = {f.name for f in fields(cls)}
         unknown, missing = sorted(values.keys() - expected), sorted(expected - values.keys())
         if unknown or missing:
-            raise _damaged(path, f"unexpected keys {unknown}" if unknown else f"missing keys {missing}")
+            raise damaged_checkpoint(path, f"unexpected keys {unknown}" if unknown else f"missing keys {missing}")
         state = cls(**values)
         numbers = (state.epoch, state.batch, state.step)
         if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers) or not (
                 isinstance(state.history, list) and isinstance(state.fingerprint, dict)
                 and isinstance(state.epoch_loss, list) and len(state.epoch_loss) == 2):
-            raise _damaged(path, "epoch, batch, step, history, fingerprint or epoch_loss has the wrong type")
+            raise damaged_checkpoint(path, "epoch, batch, step, history, fingerprint or epoch_loss has the wrong type")
         return state
 
 
 class Checkpoints:
-    """``checkpoints/last`` (full training state) and ``checkpoints/best`` (weights), both atomic."""
+    """``checkpoints/last`` (full training state) and ``checkpoints/best.safetensors`` (weights), both atomic."""
 
     def __init__(self, output_dir: Path):
         self.root = Path(output_dir) / "checkpoints"
@@ -79,7 +79,7 @@ class Checkpoints:
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
         accelerator.wait_for_everyone()
-        _save_random_states(tmp, accelerator.process_index)
+        _save_random_states(tmp, accelerator.process_index, accelerator.device)
         if accelerator.is_main_process:
             _save_weights(accelerator.unwrap_model(model), tmp / "model.safetensors")
             _save_optimizer(optimizer.state_dict(), tmp)
@@ -107,22 +107,30 @@ class Checkpoints:
     def available(self) -> bool:
         return (self.last / STATE_FILE).exists()
 
-    def restore(self, accelerator, model, optimizer, scheduler) -> TrainerState:
-        """Load the state ``save`` wrote into the prepared model, optimizer and scheduler. A
-        checkpoint in another format (Accelerate's pickles) or a damaged one is refused."""
+    def state(self) -> TrainerState:
+        """Where the last checkpoint stands. A checkpoint in another format (Accelerate's
+        pickles) is refused before anything of it is read."""
         pickles = sorted(p.name for p in self.last.iterdir() if p.suffix in (".pkl", ".bin", ".pt", ".pth"))
         if pickles:
             raise IlnerError(
                 f"{self.last} holds {', '.join(pickles)}: a checkpoint format that can run code when loaded (pickle), "
                 "written by an older ilner; it is not read. Start afresh without --resume")
-        state = TrainerState.read(self.last / STATE_FILE)
+        return TrainerState.read(self.last / STATE_FILE)
+
+    def restore(self, accelerator, model, optimizer, scheduler) -> None:
+        """Load the state ``save`` wrote into the prepared model, optimizer and scheduler; a
+        damaged checkpoint is an IlnerError naming the file."""
         _load_weights(accelerator.unwrap_model(model), self.last / "model.safetensors")
-        optimizer.load_state_dict(_load_optimizer(self.last))
-        scheduler.load_state_dict(_read_json(self.last / "scheduler.json", dict))
-        if accelerator.scaler is not None:
-            accelerator.scaler.load_state_dict(_read_json(self.last / "scaler.json", dict))
-        _load_random_states(self.last, accelerator.process_index)
-        return state
+        for path, load in ((self.last / "optimizer.json", lambda: optimizer.load_state_dict(_load_optimizer(self.last))),
+                           (self.last / "scheduler.json",
+                            lambda: scheduler.load_state_dict(_read_json(self.last / "scheduler.json", dict))),
+                           (self.last / "scaler.json", lambda: accelerator.scaler is not None and
+                            accelerator.scaler.load_state_dict(_read_json(self.last / "scaler.json", dict)))):
+            try:
+                load()
+            except (KeyError, TypeError, ValueError, RuntimeError) as error:
+                raise damaged_checkpoint(path, f"does not fit this run's training state: {error!r}") from None
+        _load_random_states(self.last, accelerator.process_index, accelerator.device)
 
     def save_best(self, model) -> None:
         tmp = self.best.with_suffix(".tmp")
@@ -136,7 +144,7 @@ class Checkpoints:
         return True
 
 
-def _damaged(path: Path, what: str) -> IlnerError:
+def damaged_checkpoint(path: Path, what: str) -> IlnerError:
     return IlnerError(f"{path}: damaged checkpoint ({what}); start afresh without --resume, "
                       "or put back an intact copy of the checkpoint folder")
 
@@ -149,11 +157,11 @@ def _read_json(path: Path, kind: type):
     try:
         values = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise _damaged(path, "the file is missing") from None
+        raise damaged_checkpoint(path, "the file is missing") from None
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise _damaged(path, f"not valid JSON: {error}") from None
+        raise damaged_checkpoint(path, f"not valid JSON: {error}") from None
     if not isinstance(values, kind):
-        raise _damaged(path, f"expected a JSON {'object' if kind is dict else kind.__name__}")
+        raise damaged_checkpoint(path, f"expected a JSON {'object' if kind is dict else kind.__name__}")
     return values
 
 
@@ -169,18 +177,23 @@ def _read_tensors(path: Path) -> dict:
     from safetensors.torch import load_file
 
     if not path.is_file():
-        raise _damaged(path, "the file is missing")
+        raise damaged_checkpoint(path, "the file is missing")
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError) as error:
-        raise _damaged(path, f"not a readable safetensors file: {error}") from None
+        raise damaged_checkpoint(path, f"not a readable safetensors file: {error}") from None
 
 
 def _load_weights(model, path: Path) -> None:
+    import torch
+
     tensors = _read_tensors(path)
     expected = model.state_dict()
     if tensors.keys() != expected.keys() or any(tensors[k].shape != v.shape for k, v in expected.items()):
-        raise _damaged(path, "its weights do not fit this run's model")
+        raise damaged_checkpoint(path, "its weights do not fit this run's model")
+    broken = next((k for k, v in tensors.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
+    if broken:
+        raise damaged_checkpoint(path, f"weight {broken} holds NaN or infinite values")
     model.load_state_dict(tensors)
 
 
@@ -202,11 +215,14 @@ def _save_optimizer(state_dict: dict, directory: Path) -> None:
 def _load_optimizer(directory: Path) -> dict:
     saved = _read_json(directory / "optimizer.json", dict)
     if not isinstance(saved.get("param_groups"), list) or not isinstance(saved.get("values"), dict):
-        raise _damaged(directory / "optimizer.json", "expected 'param_groups' and 'values'")
+        raise damaged_checkpoint(directory / "optimizer.json", "expected 'param_groups' and 'values'")
     state: dict[int, dict] = {}
     for key, tensor in _read_tensors(directory / "optimizer.safetensors").items():
-        _, param, name = key.split(".", 2)
-        state.setdefault(int(param), {})[name] = tensor
+        try:
+            _, param, name = key.split(".", 2)
+            state.setdefault(int(param), {})[name] = tensor
+        except ValueError:
+            raise damaged_checkpoint(directory / "optimizer.safetensors", f"unexpected tensor {key!r}") from None
     for param, entries in saved["values"].items():
         state.setdefault(int(param), {}).update(entries)
     # JSON has no tuples; the optimizer's betas were one.
@@ -215,7 +231,9 @@ def _load_optimizer(directory: Path) -> dict:
     return {"state": state, "param_groups": groups}
 
 
-def _save_random_states(directory: Path, process: int) -> None:
+def _save_random_states(directory: Path, process: int, device) -> None:
+    """This process's random states: Python's, NumPy's, torch's, and its own GPU's (the device
+    type is in the run's fingerprint, so a resume restores the same kinds)."""
     import numpy as np
     import torch
     from safetensors.torch import save_file
@@ -227,12 +245,12 @@ def _save_random_states(directory: Path, process: int) -> None:
         "numpy": [kind, keys.tolist(), position, has_gauss, cached],
     })
     tensors = {"torch": torch.get_rng_state()}
-    if torch.cuda.is_available():
-        tensors.update({f"cuda.{i}": s for i, s in enumerate(torch.cuda.get_rng_state_all())})
+    if device.type == "cuda":
+        tensors["cuda"] = torch.cuda.get_rng_state(device)
     save_file(tensors, str(directory / f"random-{process}.safetensors"))
 
 
-def _load_random_states(directory: Path, process: int) -> None:
+def _load_random_states(directory: Path, process: int, device) -> None:
     import numpy as np
     import torch
 
@@ -244,12 +262,16 @@ def _load_random_states(directory: Path, process: int) -> None:
         random.setstate((version, tuple(python_state), gauss))
         np.random.set_state((kind, np.array(keys, dtype=np.uint32), position, has_gauss, cached))
     except (KeyError, TypeError, ValueError) as error:
-        raise _damaged(path, f"not a random state: {error}") from None
-    tensors = _read_tensors(directory / f"random-{process}.safetensors")
-    if "torch" not in tensors:
-        raise _damaged(directory / f"random-{process}.safetensors", "no torch random state")
-    torch.set_rng_state(tensors["torch"])
-    if torch.cuda.is_available():
-        cuda = [tensors[f"cuda.{i}"] for i in range(torch.cuda.device_count()) if f"cuda.{i}" in tensors]
-        if cuda:
-            torch.cuda.set_rng_state_all(cuda)
+        raise damaged_checkpoint(path, f"not a random state: {error}") from None
+    tensors_path = directory / f"random-{process}.safetensors"
+    tensors = _read_tensors(tensors_path)
+    wanted = ["torch", "cuda"] if device.type == "cuda" else ["torch"]
+    missing = [name for name in wanted if name not in tensors]
+    if missing:
+        raise damaged_checkpoint(tensors_path, f"no {' or '.join(missing)} random state")
+    try:
+        torch.set_rng_state(tensors["torch"])
+        if device.type == "cuda":
+            torch.cuda.set_rng_state(tensors["cuda"], device)
+    except (RuntimeError, TypeError) as error:
+        raise damaged_checkpoint(tensors_path, f"not a random state: {error}") from None

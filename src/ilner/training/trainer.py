@@ -40,10 +40,10 @@ from ilner.inference.decoding import O_PENALTIES
 from ilner.inference.predictor import SentenceTagger
 from ilner.inference.scores import TorchRunner
 from ilner.models.encoding import Window, WordEncoder, model_input, window_labels
-from ilner.models.directory import META_FILE, ModelMeta, read_meta
+from ilner.models.directory import META_FILE, ModelMeta, read_config, read_meta
 from ilner.models.loading import HeadInit, load_token_classifier, quiet_transformers
 from ilner.text.transliterate import get_transform
-from ilner.training.checkpoints import Checkpoints, TrainerState
+from ilner.training.checkpoints import Checkpoints, TrainerState, damaged_checkpoint
 from ilner.training.config import TrainConfig
 from ilner.training.optim import adamw
 from ilner.training.output import write_model_dir
@@ -67,8 +67,12 @@ def _settings(values: dict, init_from: str | None) -> dict:
     return json.loads(json.dumps({**kept, "init_from": init_from}))
 
 
-def _fingerprint(config: TrainConfig, processes: int, init_from: str | None) -> dict:
-    return {**_settings(config.to_dict(), init_from), "processes": processes}
+def _fingerprint(config: TrainConfig, accelerator, init_from: str | None) -> dict:
+    """What a resumed run must share with the checkpoint to end with the same weights: the
+    settings, the number of processes, and the precision and device that mixed_precision=auto
+    resolved to (an fp16 checkpoint continued in bf16, or on the CPU, would train otherwise)."""
+    return {**_settings(config.to_dict(), init_from), "processes": accelerator.num_processes,
+            "precision": accelerator.mixed_precision, "device": accelerator.device.type}
 
 
 def _changed(a: dict, b: dict) -> list[str]:
@@ -254,9 +258,12 @@ def prepare_model(
 def load_prepared(init_dir: Path, labels: list[str]) -> tuple[object, object, HeadInit, list[str]]:
     """The starting model saved by ``prepare_model`` (used when resuming)."""
     model, tokenizer, _ = load_token_classifier(str(init_dir), labels)
-    saved = json.loads((init_dir / "head.json").read_text(encoding="utf-8"))
-    head = HeadInit(None, saved["head"]["carried"], saved["head"]["fresh"], saved["head"]["how"])
-    return model, tokenizer, head, saved["added_tokens"]
+    try:
+        saved = json.loads((init_dir / "head.json").read_text(encoding="utf-8"))
+        head = HeadInit(None, saved["head"]["carried"], saved["head"]["fresh"], saved["head"]["how"])
+        return model, tokenizer, head, saved["added_tokens"]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        raise damaged_checkpoint(init_dir / "head.json", f"cannot be read: {error!r}") from None
 
 
 def check_starting_model(config: TrainConfig, init_from: str | None = None) -> None:
@@ -271,7 +278,7 @@ def check_starting_model(config: TrainConfig, init_from: str | None = None) -> N
             raise IlnerError(f"{source} was trained on text in script {script!r}, but this run uses script "
                              f"{config.script!r}; set the model's script: --set script={script}")
     if config_path.is_file():
-        model_config = json.loads(config_path.read_text(encoding="utf-8"))
+        model_config = read_config(source)
         positions = model_config.get("max_position_embeddings")
         if positions and "roberta" in model_config.get("model_type", ""):
             positions -= model_config.get("pad_token_id", 1) + 1  # RoBERTa counts positions after the padding id
@@ -385,20 +392,20 @@ def run_training(
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps), total_steps)
     model, optimizer = accelerator.prepare(model, optimizer)
 
-    state = checkpoints.restore(accelerator, model, optimizer, scheduler) if resuming else None
-    metrics_path = output_dir / "metrics.jsonl"
-    if state is not None:
-        log(f"resuming from {checkpoints.last} (epoch {state.epoch + 1}, batch {state.batch}, step {state.step})")
-        if accelerator.is_main_process:  # drop evaluations logged after the checkpoint
-            metrics_path.write_text("".join(json.dumps(r) + "\n" for r in state.history), encoding="utf-8")
-    fingerprint = _fingerprint(config, accelerator.num_processes, init_from)
-    changed = _changed(fingerprint, state.fingerprint) if state is not None and state.fingerprint else []
+    fingerprint = _fingerprint(config, accelerator, init_from)
+    state = checkpoints.state() if resuming else TrainerState(fingerprint=fingerprint)
+    changed = _changed(fingerprint, state.fingerprint) if resuming and state.fingerprint else []
     if changed:
         raise IlnerError(
             f"cannot resume {checkpoints.last}: the run was started with other settings ({', '.join(changed)}); "
-            "resume with the same config and number of processes, or start afresh without --resume"
+            "resume with the same config, number of processes and device, or start afresh without --resume"
         )
-    state = state or TrainerState(fingerprint=fingerprint)
+    metrics_path = output_dir / "metrics.jsonl"
+    if resuming:
+        checkpoints.restore(accelerator, model, optimizer, scheduler)
+        log(f"resuming from {checkpoints.last} (epoch {state.epoch + 1}, batch {state.batch}, step {state.step})")
+        if accelerator.is_main_process:  # drop evaluations logged after the checkpoint
+            metrics_path.write_text("".join(json.dumps(r) + "\n" for r in state.history), encoding="utf-8")
     unwrapped = accelerator.unwrap_model(model)
     autocast = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(accelerator.mixed_precision) if accelerator.native_amp else None
     tagger = SentenceTagger(TorchRunner(unwrapped, autocast_dtype=autocast), encoder, labels, config.decoding,
