@@ -173,3 +173,27 @@ def test_stale_onnx_export_is_refused_and_a_new_training_removes_it(trained, mod
     (other / "onnx/model.onnx").write_bytes(b"old")
     run_training(replace(config, seed=9, output_dir=str(other)), log=lambda m: None)
     assert not (other / "onnx").exists()
+
+
+def test_hub_model_whose_ilner_json_cannot_be_fetched_is_an_error(monkeypatch):
+    """Offline with the config cached but not ilner.json: defaults would tag with the wrong settings."""
+    import huggingface_hub
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    from ilner.inference.tagger import _hub_meta
+
+    def offline(*args, **kwargs):
+        raise LocalEntryNotFoundError("not cached and offline")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", offline)
+    with pytest.raises(IlnerError, match="someone/ner: cannot fetch its ilner.json"):
+        _hub_meta("someone/ner", ["O", "B-NEP", "I-NEP"])
+
+
+def test_damaged_crf_transitions_of_an_export_are_one_error(model):
+    from ilner.inference.tagger import _crf_transitions
+
+    (model / "onnx").mkdir()
+    (model / "onnx/crf.npz").write_bytes(b"PK\x03\x04 not a zip")
+    with pytest.raises(IlnerError, match="crf.npz: damaged.*ilner export"):
+        _crf_transitions(model, "ilner-bilstm-crf")

@@ -148,7 +148,8 @@ def _tag_files(tagger, sources, input_format, output_format, out, evaluate) -> N
             if tokens is not None:
                 if not isinstance(tokens, list) or not all(isinstance(t, str) and t.strip() for t in tokens):
                     raise DataError(name, "'tokens' must be a list of non-empty strings", line=number)
-                check_conll_tokens(tokens, name, number)  # as the corpus readers do: CoNLL output must hold them
+                if output_format == "conll":  # CoNLL output must hold them, as the corpus readers require
+                    check_conll_tokens(tokens, name, number)
             elif not isinstance(raw, str):
                 raise DataError(name, 'each record needs "text" (a string) or "tokens" (a list)', line=number)
             records.append(record)

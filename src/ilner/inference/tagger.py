@@ -12,6 +12,7 @@ model's ilner.json), and all sentences of a call are scored together in length-s
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -57,13 +58,19 @@ class Tagged:
 
 
 def _hub_meta(model: str, labels: list[str]) -> ModelMeta:
-    """A hub model's ilner.json, if it has one (one trained elsewhere has none: the defaults)."""
-    try:
-        from huggingface_hub import hf_hub_download
+    """A hub model's ilner.json, if it has one (one trained elsewhere has none: the defaults).
+    One that cannot be fetched now (offline and not cached) is an error: tagging an ilner model
+    without its script transform and decoding settings would give wrong entities without a word."""
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import RemoteEntryNotFoundError
 
+    try:
         path = Path(hf_hub_download(model, META_FILE))
-    except Exception:  # noqa: BLE001 - a hub model trained elsewhere has no ilner.json
+    except RemoteEntryNotFoundError:
         return ModelMeta(labels=labels)
+    except Exception as error:  # noqa: BLE001 - offline, network, permissions: whatever hf_hub raises
+        raise IlnerError(f"{model}: cannot fetch its {META_FILE} ({type(error).__name__}), which says how to tag "
+                         "with it; go online once, or download the model into a local folder") from None
     return ModelMeta.from_text(path.read_text(encoding="utf-8"), f"{model}/{META_FILE}")
 
 
@@ -88,8 +95,12 @@ def _crf_transitions(model_dir: Path, model_type: str):
     from ilner.models.bilstm_crf import MODEL_TYPE
 
     if (model_dir / CRF_FILE).is_file():
-        with np.load(model_dir / CRF_FILE) as saved:
-            return tuple(saved[name] for name in CRF_ARRAYS)
+        try:  # np.load reads no pickle unless asked (allow_pickle=False)
+            with np.load(model_dir / CRF_FILE) as saved:
+                return tuple(saved[name] for name in CRF_ARRAYS)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+            raise IlnerError(f"{model_dir / CRF_FILE}: damaged ({error}); export the model again: "
+                             f"ilner export {model_dir} --onnx") from None
     weights = model_dir / "model.safetensors"
     if weights.is_file():
         from safetensors import safe_open

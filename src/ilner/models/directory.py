@@ -232,8 +232,9 @@ def _check_weights_file(path: Path, meta: ModelMeta) -> None:
 
 
 def check_loaded(model, loading_info: dict, source: str) -> None:
-    """Refuse a model that transformers loaded only in part (weights missing, unexpected or of
-    another shape: it would fill them with random values) or whose weights are not finite."""
+    """Refuse a model that transformers loaded only in part (weights missing or of another shape:
+    it fills them with random values) or whose weights are not finite. Weights the file has and
+    the model does not use (a pretraining head, a pooler) are left aside, as transformers does."""
     import torch
 
     for kind in ("missing_keys", "mismatched_keys"):
