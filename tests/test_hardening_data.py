@@ -10,7 +10,7 @@ import pytest
 from conftest import write
 
 from ilner.data import read_corpus
-from ilner.data.files import MAX_LINE_CHARS, decode_bytes
+from ilner.data.files import MAX_LINE_CHARS, read_stream
 from ilner.errors import DataError
 from ilner.inference.stream import MAX_PIECE, read_units
 
@@ -170,7 +170,7 @@ def test_predict_decodes_as_the_data_commands_do():
         with pytest.raises(DataError, match=rf"in\.txt:1: looks like {name} without a byte-order mark"):
             list(read_units("in.txt", io.BytesIO(text.encode(encoding)), lines=False))
         with pytest.raises(DataError, match=rf"in\.txt:1: looks like {name} without a byte-order mark"):
-            decode_bytes(text.encode(encoding), "in.txt")
+            read_stream(io.BytesIO(text.encode(encoding)), "in.txt")
     with pytest.raises(DataError, match=r"in\.txt:2: has a NUL byte"):
         list(read_units("in.txt", io.BytesIO("राम\nसी\x00ता\n".encode()), lines=False))
     with pytest.raises(DataError, match=r"in\.txt:2: is not valid UTF-8: byte 0xe9"):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import codecs
 import errno
-import io
 import os
 import re
 import stat
@@ -35,15 +34,6 @@ _BOMS = (  # longest first: the UTF-32-LE BOM starts with the UTF-16-LE one
     (b"\xff\xfe", "utf-16"),
     (b"\xfe\xff", "utf-16"),
 )
-
-
-def decode_bytes(data: bytes, source: str, max_line: int | None = MAX_LINE_CHARS) -> tuple[str, str]:
-    """Decode file contents; returns ``(text, encoding)`` (see the module docstring).
-
-    The encoding is returned so reports can say so. Anything else is a DataError that names the
-    file, the line and what was found.
-    """
-    return read_stream(io.BytesIO(data), source, max_line)
 
 
 def read_stream(handle: BinaryIO, source: str, max_line: int | None = MAX_LINE_CHARS) -> tuple[str, str]:
