@@ -20,13 +20,12 @@ ilner reads can be written as CoNLL and read back.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
 from ilner.data.corpus import Sentence
 from ilner.data.files import atomic_write_text
-from ilner.data.repair import MALFORMED_LINE, RepairReport, clean_tag
+from ilner.data.repair import MALFORMED_LINE, RepairReport, clean_tag, strip_invisible
 from ilner.data.schemes import iob2_to_bioes
 from ilner.errors import DataError
 
@@ -106,9 +105,9 @@ class _Columns:
                 "holds spaces to its tag with a tab", line=number,
             )
         if not self.tags_in_last:
-            self.tags_in_last = _could_be_tag(fields[-1]) and _without_format(fields[-1]).upper() not in ("O", "-", "")
+            self.tags_in_last = _could_be_tag(fields[-1]) and strip_invisible(fields[-1]).upper() not in ("O", "-", "")
         if self.tag_elsewhere is None:
-            column = next((i for i, field in enumerate(fields[1:-1], start=1) if _PREFIXED.fullmatch(_without_format(field))), None)
+            column = next((i for i, field in enumerate(fields[1:-1], start=1) if _PREFIXED.fullmatch(strip_invisible(field))), None)
             if column is not None:
                 self.tag_elsewhere = (number, column + 1, fields[column])
 
@@ -128,14 +127,10 @@ _TAG_SHAPE = re.compile(r"(?i:O|-.*|[BIESLU]-.+)|[A-Z][A-Z_]*")
 _PREFIXED = re.compile(r"(?i:[BIESLU]-\S+)")  # a tag of an entity, unmistakably
 
 
-def _without_format(field: str) -> str:
-    return "".join(c for c in field if unicodedata.category(c) != "Cf")
-
-
 def _could_be_tag(field: str) -> bool:
     """Whether ``field`` can be a tag once rule 1's format characters are gone: ``Delhi``, ``2024``
     or ``दिल्ली`` are words."""
-    return bool(_TAG_SHAPE.fullmatch(_without_format(field)))
+    return bool(_TAG_SHAPE.fullmatch(strip_invisible(field)))
 
 
 def format_conll(sentences: Iterable[Sentence], scheme: str = "iob2") -> str:

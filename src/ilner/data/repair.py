@@ -94,12 +94,17 @@ class RepairReport:
         }
 
 
+def strip_invisible(tag: str) -> str:
+    """A tag without whitespace and Unicode format characters (ZWNJ, ZWJ, BOM...): rule 1's
+    cleaning, without its count (the CoNLL reader asks whether a field can be a tag)."""
+    if tag.isascii() and " " not in tag and "\t" not in tag:
+        return tag
+    return "".join(c for c in tag if not c.isspace() and unicodedata.category(c) != "Cf")
+
+
 def clean_tag(raw: str, line: int, report: RepairReport) -> str:
     """Rules 1-3 on one tag string."""
-    tag = raw
-    if not tag.isascii() or " " in tag or "\t" in tag:
-        tag = "".join(c for c in tag if not c.isspace() and unicodedata.category(c) != "Cf")
-    tag = tag.upper()
+    tag = strip_invisible(raw).upper()
     if tag != raw:
         report.add(TAG_FORMAT, line)
     if tag in ("", "-"):
