@@ -137,10 +137,10 @@ def test_damaged_model_directory_is_one_clear_error(model, tmp_path, how, cli):
 
 
 def test_intact_model_directory_opens_and_records_its_weights(model):
-    from ilner.models.directory import file_sha256
+    from ilner.data.files import sha256_of
 
     directory = ModelDir.open(model)
-    assert directory.meta.weights_sha256 == file_sha256(model / "model.safetensors")
+    assert directory.meta.weights_sha256 == sha256_of(model / "model.safetensors")
     assert directory.labels == read_meta(model).labels and len(directory.labels) == 13
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import hashlib
 import os
 import re
 import stat
@@ -237,6 +238,15 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     """Write ``text`` as UTF-8 through ``atomic_output``."""
     with atomic_output(path) as handle:
         handle.write(text)
+
+
+def sha256_of(path: str | Path) -> str:
+    """The hex sha256 of a file, read in blocks (weights files are large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def new_file_mode() -> int:

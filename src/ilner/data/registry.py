@@ -11,7 +11,6 @@ wildcards (``il-ner:*:test``). Anything else is read as a file path.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import tempfile
 import urllib.error
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from ilner.data.files import new_file_mode
+from ilner.data.files import new_file_mode, sha256_of
 from ilner.errors import DatasetUnavailableError, IlnerError
 
 # Upstream files are fetched from here; tests point it at a local server.
@@ -126,14 +125,6 @@ def offline() -> bool:
     """Whether downloads are turned off: ``ILNER_OFFLINE`` (or Hugging Face's ``HF_HUB_OFFLINE``)
     set to anything but empty or 0. Models from the hub follow the same switch."""
     return any(os.environ.get(name, "") not in ("", "0") for name in ("ILNER_OFFLINE", "HF_HUB_OFFLINE"))
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _verified(path: Path, data_file: DataFile) -> Path:

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ilner.data.files import sha256_of
 from ilner.errors import IlnerError
-from ilner.models.directory import WEIGHTS_FILE, ModelDir, file_sha256
+from ilner.models.directory import WEIGHTS_FILE, ModelDir
 
 ONNX_FILES = {"onnx": "onnx/model.onnx", "onnx-int8": "onnx/model_int8.onnx"}
 CRF_FILE = "onnx/crf.npz"  # a CRF model's transition scores: the graphs output only emission scores
@@ -57,7 +58,7 @@ def export_onnx(model_dir: str | Path, int8: bool = False) -> list[Path]:
         if scores:
             np.savez(staging / Path(CRF_FILE).name, **dict(zip(CRF_ARRAYS, scores())))
         (staging / Path(EXPORT_FILE).name).write_text(
-            json.dumps({"weights_sha256": file_sha256(model_dir / WEIGHTS_FILE)}) + "\n", encoding="utf-8")
+            json.dumps({"weights_sha256": sha256_of(model_dir / WEIGHTS_FILE)}) + "\n", encoding="utf-8")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -77,7 +78,7 @@ def check_export(model_dir: Path) -> None:
         exported = json.loads((model_dir / EXPORT_FILE).read_text(encoding="utf-8")).get("weights_sha256")
     except (OSError, ValueError, AttributeError):
         exported = None
-    if exported != file_sha256(weights):
+    if exported != sha256_of(weights):
         raise IlnerError(f"{model_dir / 'onnx'} was not exported from this directory's {WEIGHTS_FILE} (the model was "
                          f"trained again after the export, or the export is damaged or older); export it again: "
                          f"ilner export {model_dir} --onnx")

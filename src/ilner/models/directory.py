@@ -18,12 +18,12 @@ of a traceback or, worse, a model that tags garbage:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from ilner.data.files import sha256_of
 from ilner.errors import IlnerError
 
 META_FILE = "ilner.json"
@@ -116,14 +116,6 @@ _TYPES: dict[str, tuple[type, ...]] = {
 
 def _broken(source: str, what: str) -> IlnerError:
     return IlnerError(f"{source}: {what}; the model directory is damaged: train it again or restore the file")
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -226,7 +218,7 @@ def _check_weights_file(path: Path, meta: ModelMeta) -> None:
             pass
     except (SafetensorError, OSError, ValueError) as error:
         raise _broken(str(weights), f"not a readable safetensors file ({error})") from None
-    if meta.weights_sha256 and file_sha256(weights) != meta.weights_sha256:
+    if meta.weights_sha256 and sha256_of(weights) != meta.weights_sha256:
         raise _broken(str(weights), f"its sha256 is not the one {META_FILE} recorded when the model was trained "
                                     "(the file was changed or damaged)")
 

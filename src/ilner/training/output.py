@@ -13,8 +13,8 @@ import os
 import shutil
 from pathlib import Path
 
-from ilner.data.files import new_file_mode
-from ilner.models.directory import CONFIG_FILE, WEIGHTS_FILE, ModelMeta, file_sha256
+from ilner.data.files import new_file_mode, sha256_of
+from ilner.models.directory import CONFIG_FILE, WEIGHTS_FILE, ModelMeta
 from ilner.training.modelcard import model_card
 
 
@@ -23,7 +23,7 @@ def write_model_dir(output_dir: Path, model, tokenizer, meta: ModelMeta, card: b
     shutil.rmtree(staging, ignore_errors=True)
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
-    meta.weights_sha256 = file_sha256(staging / WEIGHTS_FILE)
+    meta.weights_sha256 = sha256_of(staging / WEIGHTS_FILE)
     meta.write(staging)
     if card:
         (staging / "README.md").write_text(model_card(meta.to_dict()), encoding="utf-8")
