@@ -26,6 +26,8 @@ def main() -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     parser.add_argument("--threads", type=int)
     parser.add_argument("--ops", action="store_true")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time by the process's CPU time (for comparing settings on a busy machine; use --threads 1)")
     parser.add_argument("--bf16", action="store_true", help="bf16 autocast, as mixed_precision=bf16 trains")
     args = parser.parse_args()
 
@@ -71,9 +73,10 @@ def main() -> None:
           f"for {real} real ({100 * (padded - real) / padded:.1f}% padding)")
 
     times: dict[str, list[float]] = {}
+    clock = time.process_time if args.cpu_time else time.perf_counter
 
     def timed(name: str, start: float) -> float:
-        now = time.perf_counter()
+        now = clock()
         times.setdefault(name, []).append(1000 * (now - start))
         return now
 
@@ -84,7 +87,7 @@ def main() -> None:
     for number, batch in enumerate(tensors[: args.batches + 5]):
         if number == 5:
             times.clear()
-        t = time.perf_counter()
+        t = clock()
         autocast.__enter__()
         member_inputs = list(model.member_inputs(batch["input_ids"], batch["attention_mask"]))
         t = timed("assemble words, features", t)
