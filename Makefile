@@ -14,7 +14,7 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 ILNER_DATA_DIR ?= $(wildcard $(abspath ../shared/datasets))
 export ILNER_DATA_DIR
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench bench-speed clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,5 +38,10 @@ test: install
 bench: install
 	$(BIN)/python benchmarks/evaluate.py
 
+# Training words/s of the cpu preset against spaCy's `spacy train` on the same data (spaCy in its
+# own environment, benchmarks/.venv-spacy, built on the first run). E.g. BENCH_ARGS='--epochs 2'.
+bench-speed: install
+	$(BIN)/python benchmarks/train_speed.py $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache build src/*.egg-info
+	rm -rf $(VENV) benchmarks/.venv-spacy .pytest_cache build src/*.egg-info
