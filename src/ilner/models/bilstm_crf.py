@@ -95,6 +95,12 @@ class BiLstmCrfConfig(PretrainedConfig):
         super().__init__(**kwargs)
 
 
+def _traced() -> bool:
+    """Whether the model is being traced (ONNX export, torch.compile): shapes must not depend on
+    the values of the input then, so the eager short cuts (trimmed axes, distinct spellings) are off."""
+    return torch.compiler.is_compiling() or torch.onnx.is_in_onnx_export()
+
+
 class LinearChainCrf(nn.Module):
     """Transition scores between labels, with the CRF's negative log-likelihood."""
 
@@ -166,8 +172,8 @@ def assemble_words(input_ids: torch.Tensor, attention_mask: torch.Tensor, piece_
     """Group pieces into words (a word starts at a piece marked "▁", or at a window's first piece)
     and spell each word out from its pieces' characters, with tensor operations only (ONNX-safe).
 
-    The word axis has as many slots as there are pieces, or with ``trim`` (eager training) as
-    many as the longest row has words."""
+    The word axis has as many slots as there are pieces, or with ``trim`` (eager runs) as many as
+    the longest row has words."""
     batch, length = input_ids.shape
     real = attention_mask.bool()
     positions = torch.arange(length, device=input_ids.device)
@@ -350,9 +356,9 @@ class BiLstmCrf(nn.Module):
         """Character CNN, max-pooled: [batch, n, chars] -> [batch, n, char_filters]."""
         batch, length, width = chars.shape
         rows = chars.view(batch * length, width)
-        if not self.training:
+        if _traced():
             return self._convolve(rows).view(batch, length, -1)
-        # Training, eagerly: the CNN sees each distinct spelling once, over as many slots as the
+        # Eagerly (training, scoring), the CNN sees each distinct spelling once, over as many slots as the
         # longest one needs plus two all-padding slots (so every row still has a window of padding
         # alone, as at full width): the same values, at a fraction of the cost.
         longest = int((rows > 0).sum(dim=1).max())
@@ -435,9 +441,9 @@ class BiLstmCrfPreTrainedModel(PreTrainedModel):
             attention_mask = torch.ones_like(input_ids)
         words = None
         if self.config.word_level:
-            # Training trims the word axis to the longest row; elsewhere it stays static for export.
+            # Eagerly the word axis is trimmed to the longest row; traced for export it stays static.
             words = assemble_words(input_ids, attention_mask, self.piece_chars, self.piece_starts_word,
-                                   self.config.max_word_chars, self.config.feature_buckets, trim=self.training)
+                                   self.config.max_word_chars, self.config.feature_buckets, trim=not _traced())
             if self.config.gazetteer_types:
                 words.gazetteer = gazetteer_features(words, self.gazetteer_names, self.gazetteer_words,
                                                      self.gazetteer_types, len(self.config.gazetteer_types),
