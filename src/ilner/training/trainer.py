@@ -99,18 +99,21 @@ class RunResult:
 # Data
 
 
-def read_split(config: TrainConfig, specs: Sequence[str], log: Log, limit: int | None = None) -> list[Sentence]:
-    """Sentences of all files of one split, in the config's tagset (mapped if asked)."""
+def read_split(
+    specs: Sequence[str], log: Log, *, tagset: str, data_dir: str | None, data_mapping: str | None,
+    keep_unknown: bool, limit: int | None = None,
+) -> list[Sentence]:
+    """Sentences of all files of one split (at most ``limit`` of each), in ``tagset``, mapped by
+    ``data_mapping`` if given."""
     sentences: list[Sentence] = []
-    tagset = load_tagset(config.tagset)
+    target = load_tagset(tagset)
     for source, corpus in load_corpora(
-        specs, data_dir=config.data_dir, mapping=config.data_mapping, keep_unknown=config.keep_unknown,
-        plain_tagset=config.tagset, progress=log,
+        specs, data_dir=data_dir, mapping=data_mapping, keep_unknown=keep_unknown, plain_tagset=tagset, progress=log,
     ):
-        if corpus.tagset is not None and corpus.tagset.name != tagset.name:
+        if corpus.tagset is not None and corpus.tagset.name != target.name:
             raise IlnerError(
-                f"{source.name} is in tagset {corpus.tagset.name}, but the model is trained for {tagset.name}; "
-                f"set data_mapping (e.g. {corpus.tagset.name}_to_{tagset.name}) or tagset: {corpus.tagset.name}"
+                f"{source.name} is in tagset {corpus.tagset.name}, but the model is trained for {target.name}; "
+                f"set data_mapping (e.g. {corpus.tagset.name}_to_{target.name}) or tagset: {corpus.tagset.name}"
             )
         if corpus.report.total:
             repairs = ", ".join(f"{rule} {n}" for rule, n in corpus.report.counts.items())
@@ -120,21 +123,22 @@ def read_split(config: TrainConfig, specs: Sequence[str], log: Log, limit: int |
 
 
 def epoch_batches(
-    windows: Sequence[Window], languages: Sequence[str], epoch: int, config: TrainConfig
+    windows: Sequence[Window], languages: Sequence[str], epoch: int, *, seed: int, batch_size: int,
+    sampling_temperature: float | None,
 ) -> list[list[int]]:
     """This epoch's batches of window indices: length-grouped, shuffled, from (seed, epoch) only.
 
     With ``sampling_temperature`` T, windows are first resampled so that language i is drawn with
     probability proportional to n_i^(1/T) (T=1: as is; larger T: closer to uniform).
     """
-    rng = np.random.default_rng([config.seed, epoch])
+    rng = np.random.default_rng([seed, epoch])
     indices = np.arange(len(windows))
-    if config.sampling_temperature and len(set(languages)) > 1:
+    if sampling_temperature and len(set(languages)) > 1:
         by_language: dict[str, np.ndarray] = {}
         for language in dict.fromkeys(languages):
             by_language[language] = np.array([i for i, lang in enumerate(languages) if lang == language])
         sizes = np.array([len(v) for v in by_language.values()], dtype=float)
-        weights = sizes ** (1.0 / config.sampling_temperature)
+        weights = sizes ** (1.0 / sampling_temperature)
         counts = _largest_remainder(len(windows) * weights / weights.sum())
         indices = np.concatenate([
             rng.choice(members, size=count, replace=count > len(members))
@@ -142,11 +146,11 @@ def epoch_batches(
         ])
     indices = rng.permutation(indices)
     # Sort chunks of 50 batches by length, so that padding is small but batches stay random.
-    chunk = config.batch_size * 50
+    chunk = batch_size * 50
     batches = []
     for begin in range(0, len(indices), chunk):
         part = sorted(indices[begin:begin + chunk].tolist(), key=lambda i: len(windows[i]))
-        batches += [part[i:i + config.batch_size] for i in range(0, len(part), config.batch_size)]
+        batches += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
     order = rng.permutation(len(batches))
     return [batches[i] for i in order]
 
@@ -163,7 +167,7 @@ def _largest_remainder(shares: np.ndarray) -> np.ndarray:
 # Model
 
 
-def _accelerator(config: TrainConfig):
+def _accelerator(mixed_precision: str):
     import torch
     from accelerate import Accelerator
 
@@ -172,7 +176,7 @@ def _accelerator(config: TrainConfig):
     from accelerate.utils import InitProcessGroupKwargs
 
     gpu = torch.cuda.is_available()
-    precision = config.mixed_precision
+    precision = mixed_precision
     if precision == "auto":
         precision = ("bf16" if torch.cuda.is_bf16_supported() else "fp16") if gpu else "no"
     if precision == "fp16" and not gpu:
@@ -266,24 +270,23 @@ def load_prepared(init_dir: Path, labels: list[str]) -> tuple[object, object, He
         raise damaged_checkpoint(init_dir / "head.json", f"cannot be read: {error!r}") from None
 
 
-def check_starting_model(config: TrainConfig, init_from: str | None = None) -> None:
+def check_starting_model(source: Path, *, script: str, max_length: int) -> None:
     """Refuse to continue a local model that cannot read this run's input: one trained on text in
-    another script (its tokenizer would see unknown pieces), or one with fewer positions than
-    ``max_length`` (its position table would overflow)."""
-    source = Path(init_from or config.model)
+    another script than ``script`` (its tokenizer would see unknown pieces), or one with fewer
+    positions than ``max_length`` (its position table would overflow)."""
     config_path = source / "config.json"
     if (source / META_FILE).is_file():
-        script = read_meta(source).script
-        if script != config.script:
-            raise IlnerError(f"{source} was trained on text in script {script!r}, but this run uses script "
-                             f"{config.script!r}; set the model's script: --set script={script}")
+        trained = read_meta(source).script
+        if trained != script:
+            raise IlnerError(f"{source} was trained on text in script {trained!r}, but this run uses script "
+                             f"{script!r}; set the model's script: --set script={trained}")
     if config_path.is_file():
         model_config = read_config(source)
         positions = model_config.get("max_position_embeddings")
         if positions and "roberta" in model_config.get("model_type", ""):
             positions -= model_config.get("pad_token_id", 1) + 1  # RoBERTa counts positions after the padding id
-        if positions and config.max_length > positions:
-            raise IlnerError(f"max_length {config.max_length} is more than the {positions} positions {source} "
+        if positions and max_length > positions:
+            raise IlnerError(f"max_length {max_length} is more than the {positions} positions {source} "
                              f"takes; --set max_length={positions}")
 
 
@@ -318,19 +321,21 @@ def run_training(
     source = Path(init_from or config.model)
     if source.exists() and source.resolve() == output_dir.resolve():
         raise IlnerError(f"output_dir {output_dir} is the model training starts from; choose another output_dir")
-    accelerator = _accelerator(config)
+    accelerator = _accelerator(config.mixed_precision)
     if not accelerator.is_main_process:
         log = lambda message: None  # noqa: E731 - one voice in multi-process runs
     set_seed(config.seed, device_specific=True)
     # 1. Data, read (like the starting model checked) before an earlier run's files are removed:
     # a config mistake must not cost the previous model.
-    check_starting_model(config, init_from)
+    check_starting_model(source, script=config.script, max_length=config.max_length)
     tagset = load_tagset(config.tagset)
     labels = list(tagset.labels_for(config.tag_scheme))
     label_ids = {label: i for i, label in enumerate(labels)}
-    train = read_split(config, config.train, log, config.max_train_sentences)
-    dev = read_split(config, config.dev, log) if config.dev else []
-    test = read_split(config, config.test, log) if config.test else []
+    data = {"tagset": config.tagset, "data_dir": config.data_dir, "data_mapping": config.data_mapping,
+            "keep_unknown": config.keep_unknown}
+    train = read_split(config.train, log, **data, limit=config.max_train_sentences)
+    dev = read_split(config.dev, log, **data) if config.dev else []
+    test = read_split(config.test, log, **data) if config.test else []
     if config.only_language:
         found = sorted({s.language or "unknown" for s in train})
         train, dev, test = ([s for s in split if s.language == config.only_language] for split in (train, dev, test))
@@ -417,7 +422,8 @@ def run_training(
     progress.loss_sum, progress.loss_count = state.epoch_loss  # an epoch's mean loss survives a resume
     model.train()
     for epoch in range(state.epoch, config.epochs):
-        batches = epoch_batches(windows, window_languages, epoch, config)
+        batches = epoch_batches(windows, window_languages, epoch, seed=config.seed, batch_size=config.batch_size,
+                                sampling_temperature=config.sampling_temperature)
         # Every process needs the same number of batches (DDP syncs each step): wrap around.
         batches += [batches[i % len(batches)] for i in range(-len(batches) % accelerator.num_processes)]
         mine = batches[accelerator.process_index::accelerator.num_processes]
