@@ -50,7 +50,8 @@ def main() -> None:
     dev = read_split(config.dev, log, **data)
     labels = list(load_tagset(config.tagset).labels_for(config.tag_scheme))
     with tempfile.TemporaryDirectory() as tmp:
-        model, tokenizer, _, _ = prepare_model(config, labels, train, Path(tmp) / "init", log, None)
+        start = prepare_model(config, labels, train, Path(tmp) / "init", log, None)
+    model, tokenizer = start.model, start.tokenizer
     encoder = WordEncoder(tokenizer, config.max_length, config.window_overlap, get_transform(config.script))
     started = time.perf_counter()
     windows = encoder.windows([s.tokens for s in train])

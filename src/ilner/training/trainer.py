@@ -167,6 +167,17 @@ def _largest_remainder(shares: np.ndarray) -> np.ndarray:
 # Model
 
 
+@dataclass
+class StartingModel:
+    """The model a run starts from, its tokenizer, how its head was set up, and the words added to
+    its vocabulary."""
+
+    model: object
+    tokenizer: object
+    head: HeadInit
+    added: list[str]
+
+
 def _accelerator(mixed_precision: str):
     import torch
     from accelerate import Accelerator
@@ -197,8 +208,9 @@ def _accelerator(mixed_precision: str):
 
 def prepare_model(
     config: TrainConfig, labels: list[str], train: list[Sentence], init_dir: Path, log: Log, init_from: str | None
-) -> tuple[object, object, HeadInit, list[str]]:
-    """Build or load the model and tokenizer for ``labels``; save them as the run's starting point."""
+) -> StartingModel:
+    """Build or load the model and tokenizer for ``labels``; save them to ``init_dir`` as the run's
+    starting point (which --resume and the other processes of a multi-process run read)."""
     from ilner.models.scratch import build_scratch_model
     from ilner.models.vocabulary import augment_vocabulary
 
@@ -256,18 +268,31 @@ def prepare_model(
     (tmp / "head.json").write_text(json.dumps({"head": head.to_dict(), "added_tokens": added}), encoding="utf-8")
     shutil.rmtree(init_dir, ignore_errors=True)
     os.replace(tmp, init_dir)
-    return model, tokenizer, head, added
+    return StartingModel(model, tokenizer, head, added)
 
 
-def load_prepared(init_dir: Path, labels: list[str]) -> tuple[object, object, HeadInit, list[str]]:
-    """The starting model saved by ``prepare_model`` (used when resuming)."""
+def load_prepared(init_dir: Path, labels: list[str]) -> StartingModel:
+    """The starting model saved by ``prepare_model``."""
     model, tokenizer, _ = load_token_classifier(str(init_dir), labels)
     try:
         saved = json.loads((init_dir / "head.json").read_text(encoding="utf-8"))
         head = HeadInit(None, saved["head"]["carried"], saved["head"]["fresh"], saved["head"]["how"])
-        return model, tokenizer, head, saved["added_tokens"]
+        return StartingModel(model, tokenizer, head, saved["added_tokens"])
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
         raise damaged_checkpoint(init_dir / "head.json", f"cannot be read: {error!r}") from None
+
+
+def starting_model(
+    config: TrainConfig, labels: list[str], train: list[Sentence], init_dir: Path, accelerator, *,
+    resuming: bool, init_from: str | None, log: Log,
+) -> StartingModel:
+    """The model this run trains. A fresh run's main process builds or loads it (and saves it to
+    ``init_dir``) and trains that very object; a resumed run, and the other processes, read the copy."""
+    if resuming:
+        return load_prepared(init_dir, labels)
+    start = prepare_model(config, labels, train, init_dir, log, init_from) if accelerator.is_main_process else None
+    accelerator.wait_for_everyone()
+    return start if start is not None else load_prepared(init_dir, labels)
 
 
 def check_starting_model(source: Path, *, script: str, max_length: int) -> None:
@@ -368,13 +393,9 @@ def run_training(
     accelerator.wait_for_everyone()
 
     # 2-3. Model, vocabulary, encoding.
-    if resuming:
-        model, tokenizer, head, added = load_prepared(checkpoints.init, labels)
-    else:
-        if accelerator.is_main_process:
-            prepare_model(config, labels, train, checkpoints.init, log, init_from)
-        accelerator.wait_for_everyone()
-        model, tokenizer, head, added = load_prepared(checkpoints.init, labels)
+    start = starting_model(config, labels, train, checkpoints.init, accelerator, resuming=resuming,
+                           init_from=init_from, log=log)
+    model, tokenizer, head, added = start.model, start.tokenizer, start.head, start.added
     encoder = WordEncoder(tokenizer, config.max_length, config.window_overlap, get_transform(config.script))
     windows = encoder.windows([s.tokens for s in train])
     learnt = iob2_to_bioes if config.tag_scheme == "bioes" else list
