@@ -164,7 +164,7 @@ def run_training(
     )
     progress = Progress(total_steps, log, enabled=accelerator.is_main_process)
     progress.advance_to(state.step)
-    if state.epoch < config.epochs:
+    if state.epoch < config.epochs:  # the bar names each epoch as it starts: this one, then after each end
         progress.epoch(state.epoch + 1, config.epochs)
     for _, info, is_best in steps:
         if not info.epoch_end:
