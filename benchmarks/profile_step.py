@@ -46,11 +46,14 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     config = load_config(preset_path(args.preset), args.overrides)
     log = lambda message: None  # noqa: E731
-    train = read_split(config, config.train, log)
-    dev = read_split(config, config.dev, log)
+    data = {"tagset": config.tagset, "data_dir": config.data_dir, "data_mapping": config.data_mapping,
+            "keep_unknown": config.keep_unknown}
+    train = read_split(config.train, log, **data)
+    dev = read_split(config.dev, log, **data)
     labels = list(load_tagset(config.tagset).labels_for(config.tag_scheme))
     with tempfile.TemporaryDirectory() as tmp:
-        model, tokenizer, _, _ = prepare_model(config, labels, train, Path(tmp) / "init", log, None)
+        start = prepare_model(config, labels, train, Path(tmp) / "init", log, None)
+    model, tokenizer = start.model, start.tokenizer
     encoder = WordEncoder(tokenizer, config.max_length, config.window_overlap, get_transform(config.script))
     started = time.perf_counter()
     windows = encoder.windows([s.tokens for s in train])
@@ -64,7 +67,8 @@ def main() -> None:
           f"encoding the training text once: {encode_seconds:.1f} s")
 
     started = time.perf_counter()
-    batches = epoch_batches(windows, [languages[w.sentence] for w in windows], 0, config)
+    batches = epoch_batches(windows, [languages[w.sentence] for w in windows], 0, seed=config.seed,
+                            batch_size=config.batch_size, sampling_temperature=config.sampling_temperature)
     tensors = [_batch([windows[i] for i in chunk], [targets[i] for i in chunk], encoder, "cpu") for chunk in batches]
     batching_seconds = time.perf_counter() - started
     padded = sum(b["input_ids"].numel() for b in tensors)

@@ -300,14 +300,14 @@ def test_temperature_sampling_balances_languages():
 
     windows = [Window(i, 0, 1, [0, 5, 2], [1]) for i in range(1000)]
     languages = ["hindi"] * 900 + ["telugu"] * 100
-    config = load_config(None, ["batch_size=10", "sampling_temperature=1000"])
-    drawn = [languages[i] for batch in epoch_batches(windows, languages, 0, config) for i in batch]
+    drawn = [languages[i] for batch in epoch_batches(windows, languages, 0, seed=42, batch_size=10,
+                                                      sampling_temperature=1000) for i in batch]
     assert len(drawn) == 1000  # as many windows as without sampling: the schedule's step count holds
     assert 0.4 < drawn.count("telugu") / len(drawn) < 0.6
-    plain = load_config(None, ["batch_size=10"])
-    first = epoch_batches(windows, languages, 0, plain)
+    plain = {"seed": 42, "batch_size": 10, "sampling_temperature": None}
+    first = epoch_batches(windows, languages, 0, **plain)
     assert sorted(i for b in first for i in b) == list(range(1000))  # T unset: each window once
-    assert first == epoch_batches(windows, languages, 0, plain) != epoch_batches(windows, languages, 1, plain)
+    assert first == epoch_batches(windows, languages, 0, **plain) != epoch_batches(windows, languages, 1, **plain)
 
 
 def test_language_stages_continue_the_joint_model_on_each_language_alone(tmp_path):

@@ -20,6 +20,8 @@ SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # XLM-R's ids 0..4
 
 
 ARCHITECTURES = ("transformer", "bilstm-crf")
+# Smallest vocab_size: the special tokens and a piece (training text needs more: see train_tokenizer).
+MIN_VOCAB_SIZE = 6
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,36 @@ class ScratchSpec:
     linear_member: bool = False  # word_level: a feature CRF (words within +-2, affixes) joins the ensemble
     wide_buckets: int = 1 << 18  # its hashed feature weights
     gazetteers: list[str] = field(default_factory=list)  # word_level: name lists read as a feature (ilner.data.gazetteers)
+
+    def validate(self) -> None:
+        """Refuse, as the config's ``scratch`` section, sizes and combinations the builders would
+        reject with a library traceback (or silently ignore)."""
+        if self.vocab_size < MIN_VOCAB_SIZE:
+            raise IlnerError(f"config key 'scratch.vocab_size' must be at least {MIN_VOCAB_SIZE}, got {self.vocab_size}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise IlnerError(f"config key 'scratch.dropout' must be at least 0 and below 1, got {self.dropout}")
+        for key in ("hidden_size", "num_layers", "num_heads", "intermediate_size", "max_positions"):
+            if getattr(self, key) <= 0:
+                raise IlnerError(f"config key 'scratch.{key}' must be positive")
+        if self.architecture == "transformer" and self.hidden_size % self.num_heads:
+            raise IlnerError(f"config key 'scratch.num_heads' ({self.num_heads}) must divide scratch.hidden_size "
+                             f"({self.hidden_size})")
+        if self.architecture not in ARCHITECTURES:
+            raise IlnerError(f"config key 'scratch.architecture' must be one of {', '.join(ARCHITECTURES)}, "
+                             f"got {self.architecture!r}")
+        word_level_bilstm = self.architecture == "bilstm-crf" and self.word_level
+        if self.linear_member and not word_level_bilstm:
+            raise IlnerError("config key 'scratch.linear_member' needs scratch.architecture bilstm-crf with scratch.word_level: true")
+        if self.gazetteers and not word_level_bilstm:
+            raise IlnerError("config key 'scratch.gazetteers' needs scratch.architecture bilstm-crf with scratch.word_level: true")
+        for source in self.gazetteers:
+            if source != "cldr" and not Path(source).is_file():
+                raise IlnerError(f"config key 'scratch.gazetteers': {source!r} is neither 'cldr' nor a file")
+        if self.ensemble_size < (0 if self.linear_member else 1):
+            raise IlnerError("config key 'scratch.ensemble_size' must be at least 1 (0 only with scratch.linear_member: "
+                             "the feature CRF alone)")
+        if self.wide_buckets < 2:
+            raise IlnerError(f"config key 'scratch.wide_buckets' must be at least 2, got {self.wide_buckets}")
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int):

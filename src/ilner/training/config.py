@@ -36,6 +36,16 @@ class Stage:
     epochs: int | None = None
     learning_rate: float | None = None
 
+    def validate(self, number: int) -> None:
+        """Check this stage, the ``number``-th of ``stages`` (1-based, as errors name it)."""
+        if not self.train:
+            raise IlnerError(f"stage {number} ({self.name or 'unnamed'}) has no 'train' data")
+        if self.epochs is not None and self.epochs <= 0:
+            raise IlnerError(f"stage {number} ({self.name or 'unnamed'}): 'epochs' must be positive "
+                             "(leave it out for the top-level epochs)")
+        if self.learning_rate is not None and not self.learning_rate > 0:
+            raise IlnerError(f"stage {number} ({self.name or 'unnamed'}): 'learning_rate' must be positive")
+
 
 @dataclass
 class NerInit:
@@ -47,6 +57,11 @@ class NerInit:
     mapping: str | None = None  # from ``tagset`` to the run's tagset (needed when they differ)
     epochs: int = 4
 
+    def validate(self) -> None:
+        """Check the fields of an NER init that is asked for (``train`` set); an unused one may hold anything."""
+        if self.train and self.epochs <= 0:
+            raise IlnerError("config key 'ner_init.epochs' must be positive")
+
 
 @dataclass
 class LanguageStages:
@@ -55,6 +70,12 @@ class LanguageStages:
 
     epochs: int = 0  # 0: no language stages
     learning_rate: float | None = None  # default: the run's
+
+    def validate(self) -> None:
+        if self.epochs < 0:
+            raise IlnerError("config key 'language_stages.epochs' must not be negative")
+        if self.learning_rate is not None and not self.learning_rate > 0:
+            raise IlnerError("config key 'language_stages.learning_rate' must be positive")
 
 
 @dataclass
@@ -262,27 +283,13 @@ def _read_config_file(path: str | Path) -> dict:
     return loaded or {}
 
 
-# Smallest scratch.vocab_size: the special tokens and a piece (training text needs more: see train_tokenizer).
-MIN_VOCAB_SIZE = 6
 # The shortest window: an encoder's special tokens (at most 2 in the usual ones) and 8 word pieces.
 MIN_MAX_LENGTH = 10
 
 
-def _validate_scratch(spec: ScratchSpec) -> None:
-    """Sizes of the model built from scratch that its builders would reject with a library traceback."""
-    if spec.vocab_size < MIN_VOCAB_SIZE:
-        raise IlnerError(f"config key 'scratch.vocab_size' must be at least {MIN_VOCAB_SIZE}, got {spec.vocab_size}")
-    if not 0.0 <= spec.dropout < 1.0:
-        raise IlnerError(f"config key 'scratch.dropout' must be at least 0 and below 1, got {spec.dropout}")
-    for key in ("hidden_size", "num_layers", "num_heads", "intermediate_size", "max_positions"):
-        if getattr(spec, key) <= 0:
-            raise IlnerError(f"config key 'scratch.{key}' must be positive")
-    if spec.architecture == "transformer" and spec.hidden_size % spec.num_heads:
-        raise IlnerError(f"config key 'scratch.num_heads' ({spec.num_heads}) must divide scratch.hidden_size "
-                         f"({spec.hidden_size})")
-
-
 def _validate(config: TrainConfig) -> None:
+    """Refuse values that have the right type but that no run can use. Each section checks its own
+    fields (``validate``); the checks here are of top-level keys and of keys that must fit each other."""
     from ilner.inference.decoding import DECODERS
     from ilner.text.transliterate import SCRIPT_TRANSFORMS
 
@@ -309,24 +316,7 @@ def _validate(config: TrainConfig) -> None:
     if config.max_length < MIN_MAX_LENGTH:
         raise IlnerError(f"config key 'max_length' must be at least {MIN_MAX_LENGTH} (special tokens and 8 pieces "
                          f"of words), got {config.max_length}")
-    _validate_scratch(config.scratch)
-    from ilner.models.scratch import ARCHITECTURES
-
-    if config.scratch.architecture not in ARCHITECTURES:
-        raise IlnerError(f"config key 'scratch.architecture' must be one of {', '.join(ARCHITECTURES)}, "
-                         f"got {config.scratch.architecture!r}")
-    if config.scratch.linear_member and not (config.scratch.architecture == "bilstm-crf" and config.scratch.word_level):
-        raise IlnerError("config key 'scratch.linear_member' needs scratch.architecture bilstm-crf with scratch.word_level: true")
-    if config.scratch.gazetteers and not (config.scratch.architecture == "bilstm-crf" and config.scratch.word_level):
-        raise IlnerError("config key 'scratch.gazetteers' needs scratch.architecture bilstm-crf with scratch.word_level: true")
-    for source in config.scratch.gazetteers:
-        if source != "cldr" and not Path(source).is_file():
-            raise IlnerError(f"config key 'scratch.gazetteers': {source!r} is neither 'cldr' nor a file")
-    if config.scratch.ensemble_size < (0 if config.scratch.linear_member else 1):
-        raise IlnerError("config key 'scratch.ensemble_size' must be at least 1 (0 only with scratch.linear_member: "
-                         "the feature CRF alone)")
-    if config.scratch.wide_buckets < 2:
-        raise IlnerError(f"config key 'scratch.wide_buckets' must be at least 2, got {config.scratch.wide_buckets}")
+    config.scratch.validate()
     if config.model == "scratch" and config.scratch.architecture == "bilstm-crf" and config.vocab_augmentation:
         raise IlnerError("vocab_augmentation does not apply to scratch.architecture bilstm-crf: its vocabulary already "
                          "holds the training words (see scratch.word_min_count)")
@@ -341,35 +331,25 @@ def _validate(config: TrainConfig) -> None:
         raise IlnerError(f"'languages' are used by strategy 'cross-lingual' only, not {config.strategy!r}: "
                          "set strategy: cross-lingual, or drop languages")
     for number, stage in enumerate(config.stages, start=1):
-        if not stage.train:
-            raise IlnerError(f"stage {number} ({stage.name or 'unnamed'}) has no 'train' data")
-        if stage.epochs is not None and stage.epochs <= 0:
-            raise IlnerError(f"stage {number} ({stage.name or 'unnamed'}): 'epochs' must be positive "
-                             "(leave it out for the top-level epochs)")
-        if stage.learning_rate is not None and not stage.learning_rate > 0:
-            raise IlnerError(f"stage {number} ({stage.name or 'unnamed'}): 'learning_rate' must be positive")
-    if config.ner_init.train:
-        if config.strategy != "single":
-            raise IlnerError(f"ner_init comes before a single run; strategy {config.strategy!r} has its own stages "
-                             "(--set 'ner_init.train=[]' turns it off)")
-        if config.ner_init.tagset != config.tagset and not config.ner_init.mapping:
-            raise IlnerError(f"ner_init trains for tagset {config.ner_init.tagset!r}: give ner_init.mapping "
-                             f"(e.g. {config.ner_init.tagset}_to_{config.tagset}) to carry its labels over")
-        if config.ner_init.epochs <= 0:
-            raise IlnerError("config key 'ner_init.epochs' must be positive")
-        if config.ner_init.mapping:
-            from ilner.data.tagsets import load_mapping
+        stage.validate(number)
+    ner_init = config.ner_init
+    if ner_init.train and config.strategy != "single":
+        raise IlnerError(f"ner_init comes before a single run; strategy {config.strategy!r} has its own stages "
+                         "(--set 'ner_init.train=[]' turns it off)")
+    if ner_init.train and ner_init.tagset != config.tagset and not ner_init.mapping:
+        raise IlnerError(f"ner_init trains for tagset {ner_init.tagset!r}: give ner_init.mapping "
+                         f"(e.g. {ner_init.tagset}_to_{config.tagset}) to carry its labels over")
+    ner_init.validate()
+    if ner_init.train and ner_init.mapping:
+        from ilner.data.tagsets import load_mapping
 
-            mapping = load_mapping(config.ner_init.mapping)
-            if (mapping.source, mapping.target) != (config.ner_init.tagset, config.tagset):
-                raise IlnerError(f"ner_init.mapping {config.ner_init.mapping!r} maps {mapping.source} to {mapping.target}, "
-                                 f"not {config.ner_init.tagset} to {config.tagset}")
+        mapping = load_mapping(ner_init.mapping)
+        if (mapping.source, mapping.target) != (ner_init.tagset, config.tagset):
+            raise IlnerError(f"ner_init.mapping {ner_init.mapping!r} maps {mapping.source} to {mapping.target}, "
+                             f"not {ner_init.tagset} to {config.tagset}")
     if config.tune_o_penalty and not config.dev:
         raise IlnerError("tune_o_penalty chooses the O penalty on dev data: give 'dev' data, or set o_penalty instead")
-    if config.language_stages.epochs < 0:
-        raise IlnerError("config key 'language_stages.epochs' must not be negative")
-    if config.language_stages.learning_rate is not None and not config.language_stages.learning_rate > 0:
-        raise IlnerError("config key 'language_stages.learning_rate' must be positive")
+    config.language_stages.validate()
     if config.language_stages.epochs and config.strategy != "single":
         raise IlnerError(f"language_stages follow a single run; strategy {config.strategy!r} has its own stages "
                          "(--set language_stages.epochs=0 turns them off)")

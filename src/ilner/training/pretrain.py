@@ -132,6 +132,7 @@ def run_pretraining(
     model.train()
     for epoch in range(config.epochs):
         progress.epoch(epoch + 1, config.epochs)
+        loss_sum, loss_count = 0.0, 0
         order = rng.permutation(len(windows))
         for begin in range(0, len(order), config.batch_size):
             chunk = [windows[i] for i in order[begin:begin + config.batch_size]]
@@ -148,11 +149,10 @@ def run_pretraining(
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad()
-            progress.update_loss(loss.item(), sum(len(w.word_starts) for w in chunk))
-            progress.step(scheduler.get_last_lr()[0])
-        log(f"epoch {epoch + 1}: masked-piece loss {progress.mean_loss():.4f}")
-        final_loss = progress.mean_loss()
-        progress.reset_loss()
+            loss_sum, loss_count = loss_sum + loss.item(), loss_count + 1
+            progress.step(loss_sum / loss_count, sum(len(w.word_starts) for w in chunk), scheduler.get_last_lr()[0])
+        final_loss = loss_sum / loss_count if loss_count else float("nan")
+        log(f"epoch {epoch + 1}: masked-piece loss {final_loss:.4f}")
     progress.close()
     seconds = time.time() - started
     meta = ModelMeta(ilner_version=__version__, pretraining={

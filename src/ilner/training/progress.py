@@ -1,4 +1,7 @@
-"""Training progress: a live bar (step, loss, words/s, ETA) on a terminal, plain lines in logs/CI."""
+"""Training progress: a live bar (step, loss, words/s, ETA) on a terminal, plain lines in logs/CI.
+
+It shows what the training loop reports with each optimizer step; the loop keeps the loss itself
+(a resumed run continues its epoch's mean loss)."""
 
 from __future__ import annotations
 
@@ -14,8 +17,6 @@ class Progress:
         self.enabled = enabled
         self.done = 0
         self.words = 0
-        self.loss_sum = 0.0
-        self.loss_count = 0
         self.started = time.time()
         self.last_line = self.started
         self.label = ""
@@ -42,24 +43,15 @@ class Progress:
         if self.bar:
             self.bar.update(self.task, description=self.label)
 
-    def update_loss(self, loss: float, words: int) -> None:
-        self.loss_sum += loss
-        self.loss_count += 1
-        self.words += words
-
-    def mean_loss(self) -> float:
-        return self.loss_sum / self.loss_count if self.loss_count else float("nan")
-
-    def reset_loss(self) -> None:
-        self.loss_sum, self.loss_count = 0.0, 0
-
-    def step(self, learning_rate: float) -> None:
+    def step(self, loss: float, words: int, learning_rate: float) -> None:
+        """One optimizer step done, over ``words`` words; ``loss``: the epoch's mean loss so far."""
         self.done += 1
+        self.words += words
         if not self.enabled:
             return
         elapsed = time.time() - self.started
         speed = self.words / elapsed if elapsed else 0.0
-        info = f"loss {self.mean_loss():.4f}  {speed:,.0f} words/s  lr {learning_rate:.2e}"
+        info = f"loss {loss:.4f}  {speed:,.0f} words/s  lr {learning_rate:.2e}"
         if self.bar:
             self.bar.update(self.task, completed=self.done, info=info)
         elif time.time() - self.last_line >= 30 or self.done == self.total:

@@ -1,12 +1,18 @@
-"""Fine-tune a token classifier on NER corpora: the whole flow, top to bottom.
+"""Fine-tune a token classifier on NER corpora. ``run_training`` reads as the steps it takes:
 
-1. read and check the data (repairs as ``ilner data check`` reports them);
-2. load the model for the tagset (safely: see ilner.models.loading), or build one from scratch;
-3. optionally add vocabulary; encode words into overlapping windows (nothing truncated);
-4. train with AdamW and a linear schedule, through Accelerate (CPU, GPU, several processes);
-5. after each epoch score dev (strict F1 selects the model) and checkpoint atomically;
-6. score test with the best weights and write a Hugging Face model directory with ``ilner.json``
-   and a model card.
+1. ``load_splits``: read and check the data (repairs as ``ilner data check`` reports them);
+2. ``prepare_run_folder``: recover the last checkpoint, or forget the earlier run when not resuming;
+3. ``starting_model``: load the model for the tagset (safely: see ilner.models.loading) or build
+   one from scratch, optionally add vocabulary; ``encode_training_data``: encode words into
+   overlapping windows (nothing truncated);
+4. ``build_optimisation``: AdamW and a linear schedule, through Accelerate (CPU, GPU, several
+   processes); ``restore_state`` puts a checkpoint's training state back when resuming;
+5. ``train_while_improving``: a generator of optimizer steps and epoch ends, which scores dev after
+   each epoch (strict F1 selects the model), with batching (``batch_maker``) and dev scoring
+   (``dev_evaluator``) passed in; ``run_training`` saves what it yields: checkpoints, atomically,
+   every ``save_every_steps`` and at each epoch's end, dev records, the best weights;
+6. ``finish``: score test with the best weights and write a Hugging Face model directory with
+   ``ilner.json`` and a model card.
 
 A run killed at any point continues with ``resume=True`` from its last checkpoint and ends with
 the same weights as an uninterrupted run: batch order depends only on (seed, epoch), and the
@@ -22,9 +28,10 @@ import platform
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +40,7 @@ from ilner import __version__
 from ilner.data.corpus import Sentence
 from ilner.data.schemes import iob2_to_bioes
 from ilner.data.sources import load_corpora
-from ilner.data.tagsets import load_mapping, load_tagset
+from ilner.data.tagsets import Tagset, load_mapping, load_tagset
 from ilner.errors import IlnerError
 from ilner.evaluation.metrics import Scores, evaluate_by_language, evaluate_sentences
 from ilner.inference.decoding import O_PENALTIES
@@ -96,74 +103,99 @@ class RunResult:
 
 
 # ---------------------------------------------------------------------------------------------
-# Data
+# The run
 
 
-def read_split(config: TrainConfig, specs: Sequence[str], log: Log, limit: int | None = None) -> list[Sentence]:
-    """Sentences of all files of one split, in the config's tagset (mapped if asked)."""
-    sentences: list[Sentence] = []
+def run_training(
+    config: TrainConfig, *, resume: bool = False, init_from: str | None = None, log: Log = print,
+) -> RunResult:
+    """Train one model as ``config`` says and write it to ``config.output_dir``."""
+    from accelerate.utils import set_seed
+
+    started = time.time()
+    quiet_transformers()
+    output_dir = Path(config.output_dir)
+    source = Path(init_from or config.model)
+    if source.exists() and source.resolve() == output_dir.resolve():
+        raise IlnerError(f"output_dir {output_dir} is the model training starts from; choose another output_dir")
+    accelerator = _accelerator(config.mixed_precision)
+    if not accelerator.is_main_process:
+        log = lambda message: None  # noqa: E731 - one voice in multi-process runs
+    set_seed(config.seed, device_specific=True)
+    # 1. Data, read (like the starting model checked) before an earlier run's files are removed:
+    # a config mistake must not cost the previous model.
+    check_starting_model(source, script=config.script, max_length=config.max_length)
     tagset = load_tagset(config.tagset)
-    for source, corpus in load_corpora(
-        specs, data_dir=config.data_dir, mapping=config.data_mapping, keep_unknown=config.keep_unknown,
-        plain_tagset=config.tagset, progress=log,
-    ):
-        if corpus.tagset is not None and corpus.tagset.name != tagset.name:
-            raise IlnerError(
-                f"{source.name} is in tagset {corpus.tagset.name}, but the model is trained for {tagset.name}; "
-                f"set data_mapping (e.g. {corpus.tagset.name}_to_{tagset.name}) or tagset: {corpus.tagset.name}"
-            )
-        if corpus.report.total:
-            repairs = ", ".join(f"{rule} {n}" for rule, n in corpus.report.counts.items())
-            log(f"{source.name}: {len(corpus)} sentences; repaired: {repairs}")
-        sentences.extend(corpus.sentences[:limit] if limit else corpus.sentences)
-    return sentences
+    labels = list(tagset.labels_for(config.tag_scheme))
+    splits = load_splits(config, tagset, log)
+
+    # 2. The run folder.
+    checkpoints, resuming = prepare_run_folder(output_dir, accelerator, resume=resume, log=log)
+
+    # 3. Model, vocabulary, encoding.
+    start = starting_model(config, labels, splits.train, checkpoints.init, accelerator, resuming=resuming,
+                           init_from=init_from, log=log)
+    encoder = WordEncoder(start.tokenizer, config.max_length, config.window_overlap, get_transform(config.script))
+    data = encode_training_data(splits.train, encoder, labels, config.tag_scheme, log)
+
+    # 4. Optimiser, schedule, and where training stands.
+    optimizer, scheduler, steps_per_epoch, total_steps = build_optimisation(
+        start.model, accelerator, len(data.windows), epochs=config.epochs, batch_size=config.batch_size,
+        accumulation=config.gradient_accumulation_steps, learning_rate=config.learning_rate,
+        weight_decay=config.weight_decay, warmup_ratio=config.warmup_ratio)
+    model, optimizer = accelerator.prepare(start.model, optimizer)
+    metrics_path = output_dir / "metrics.jsonl"
+    state = restore_state(checkpoints, accelerator, model, optimizer, scheduler, _fingerprint(config, accelerator, init_from),
+                          resuming=resuming, metrics_path=metrics_path, log=log)
+    unwrapped = accelerator.unwrap_model(model)
+    tagger = _tagger(unwrapped, encoder, labels, accelerator, decoding=config.decoding,
+                     batch_size=config.eval_batch_size, o_penalty=config.o_penalty)
+
+    # 5. Train. The loop yields each optimizer step and each epoch's end; what is saved and
+    # reported of them is decided here.
+    steps = train_while_improving(
+        model, optimizer, scheduler, accelerator, state, epochs=config.epochs,
+        accumulation=config.gradient_accumulation_steps, max_grad_norm=config.max_grad_norm,
+        make_batches=batch_maker(data, seed=config.seed, batch_size=config.batch_size,
+                                 sampling_temperature=config.sampling_temperature,
+                                 process=accelerator.process_index, processes=accelerator.num_processes),
+        collate=partial(_collate, data, encoder, accelerator.device),
+        evaluate=dev_evaluator(tagger, splits.dev) if splits.dev and accelerator.is_main_process else None,
+    )
+    progress = Progress(total_steps, log, enabled=accelerator.is_main_process)
+    progress.advance_to(state.step)
+    if state.epoch < config.epochs:  # the bar names each epoch as it starts: this one, then after each end
+        progress.epoch(state.epoch + 1, config.epochs)
+    for _, info, is_best in steps:
+        if not info.epoch_end:
+            progress.step(info.loss, info.words, info.learning_rate)
+            if config.save_every_steps and info.step % config.save_every_steps == 0:
+                checkpoints.save(accelerator, model, optimizer, scheduler, state)
+            continue
+        if is_best is not None:
+            with metrics_path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(info.record) + "\n")
+            if is_best:
+                checkpoints.save_best(unwrapped)
+            log(f"epoch {info.epoch}: loss {info.loss:.4f}, dev strict F1 {100 * info.dev_f1:.2f}"
+                + (" (best)" if is_best else f" (best {100 * state.best_f1:.2f} at epoch {state.best_epoch})"))
+        checkpoints.save(accelerator, model, optimizer, scheduler, state)
+        if info.epoch < config.epochs:
+            progress.epoch(info.epoch + 1, config.epochs)
+    progress.close()
+
+    # 6. Best weights, final scores, model directory.
+    if accelerator.is_main_process:
+        result = finish(config, unwrapped, tagger, splits, start, checkpoints=checkpoints, tagset=tagset.name,
+                        train_windows=len(data.windows), steps_per_epoch=steps_per_epoch,
+                        best_epoch=state.best_epoch, init_from=init_from, started=started, log=log)
+    else:
+        result = RunResult(output_dir, None, None, 0.0, start.head.to_dict())
+    accelerator.wait_for_everyone()
+    return result
 
 
-def epoch_batches(
-    windows: Sequence[Window], languages: Sequence[str], epoch: int, config: TrainConfig
-) -> list[list[int]]:
-    """This epoch's batches of window indices: length-grouped, shuffled, from (seed, epoch) only.
-
-    With ``sampling_temperature`` T, windows are first resampled so that language i is drawn with
-    probability proportional to n_i^(1/T) (T=1: as is; larger T: closer to uniform).
-    """
-    rng = np.random.default_rng([config.seed, epoch])
-    indices = np.arange(len(windows))
-    if config.sampling_temperature and len(set(languages)) > 1:
-        by_language: dict[str, np.ndarray] = {}
-        for language in dict.fromkeys(languages):
-            by_language[language] = np.array([i for i, lang in enumerate(languages) if lang == language])
-        sizes = np.array([len(v) for v in by_language.values()], dtype=float)
-        weights = sizes ** (1.0 / config.sampling_temperature)
-        counts = _largest_remainder(len(windows) * weights / weights.sum())
-        indices = np.concatenate([
-            rng.choice(members, size=count, replace=count > len(members))
-            for members, count in zip(by_language.values(), counts)
-        ])
-    indices = rng.permutation(indices)
-    # Sort chunks of 50 batches by length, so that padding is small but batches stay random.
-    chunk = config.batch_size * 50
-    batches = []
-    for begin in range(0, len(indices), chunk):
-        part = sorted(indices[begin:begin + chunk].tolist(), key=lambda i: len(windows[i]))
-        batches += [part[i:i + config.batch_size] for i in range(0, len(part), config.batch_size)]
-    order = rng.permutation(len(batches))
-    return [batches[i] for i in order]
-
-
-def _largest_remainder(shares: np.ndarray) -> np.ndarray:
-    """Round shares to integers that add up exactly to their (integer) sum."""
-    counts = np.floor(shares).astype(int)
-    missing = int(round(shares.sum())) - counts.sum()
-    counts[np.argsort(counts - shares)[:missing]] += 1
-    return counts
-
-
-# ---------------------------------------------------------------------------------------------
-# Model
-
-
-def _accelerator(config: TrainConfig):
+def _accelerator(mixed_precision: str):
     import torch
     from accelerate import Accelerator
 
@@ -172,7 +204,7 @@ def _accelerator(config: TrainConfig):
     from accelerate.utils import InitProcessGroupKwargs
 
     gpu = torch.cuda.is_available()
-    precision = config.mixed_precision
+    precision = mixed_precision
     if precision == "auto":
         precision = ("bf16" if torch.cuda.is_bf16_supported() else "fp16") if gpu else "no"
     if precision == "fp16" and not gpu:
@@ -191,10 +223,159 @@ def _accelerator(config: TrainConfig):
     return accelerator
 
 
+# ---------------------------------------------------------------------------------------------
+# 1. Data
+
+
+@dataclass
+class Splits:
+    """A run's sentences; ``train`` is never empty and holds only labels of the run's tagset."""
+
+    train: list[Sentence]
+    dev: list[Sentence]
+    test: list[Sentence]
+
+
+def load_splits(config: TrainConfig, tagset: Tagset, log: Log) -> Splits:
+    """Read train, dev and test (only ``only_language``'s sentences where set), refusing training
+    data that is empty or has labels outside ``tagset``."""
+    read = partial(read_split, log=log, tagset=config.tagset, data_dir=config.data_dir,
+                   data_mapping=config.data_mapping, keep_unknown=config.keep_unknown)
+    train = read(config.train, limit=config.max_train_sentences)
+    dev = read(config.dev) if config.dev else []
+    test = read(config.test) if config.test else []
+    if config.only_language:
+        found = sorted({s.language or "unknown" for s in train})
+        train, dev, test = ([s for s in split if s.language == config.only_language] for split in (train, dev, test))
+        if not train:
+            raise no_sentences_of(config.only_language, found)
+        log(f"only {config.only_language}: {len(train)} train, {len(dev)} dev, {len(test)} test sentences")
+    if not train:
+        raise IlnerError("no training sentences: check the 'train' entries of the config")
+    known = set(tagset.labels)  # the data's IOB2 tags, whichever scheme the model learns
+    unknown = {t for s in train for t in s.tags if t not in known}
+    if unknown:
+        raise IlnerError(
+            f"the training data has labels outside tagset {tagset.name}: {', '.join(sorted(unknown))} "
+            "(kept by keep_unknown); drop keep_unknown, or train with a tagset that has these types"
+        )
+    return Splits(train, dev, test)
+
+
+def read_split(
+    specs: Sequence[str], log: Log, *, tagset: str, data_dir: str | None, data_mapping: str | None,
+    keep_unknown: bool, limit: int | None = None,
+) -> list[Sentence]:
+    """Sentences of all files of one split (at most ``limit`` of each), in ``tagset``, mapped by
+    ``data_mapping`` if given."""
+    sentences: list[Sentence] = []
+    target = load_tagset(tagset)
+    for source, corpus in load_corpora(
+        specs, data_dir=data_dir, mapping=data_mapping, keep_unknown=keep_unknown, plain_tagset=tagset, progress=log,
+    ):
+        if corpus.tagset is not None and corpus.tagset.name != target.name:
+            raise IlnerError(
+                f"{source.name} is in tagset {corpus.tagset.name}, but the model is trained for {target.name}; "
+                f"set data_mapping (e.g. {corpus.tagset.name}_to_{target.name}) or tagset: {corpus.tagset.name}"
+            )
+        if corpus.report.total:
+            repairs = ", ".join(f"{rule} {n}" for rule, n in corpus.report.counts.items())
+            log(f"{source.name}: {len(corpus)} sentences; repaired: {repairs}")
+        sentences.extend(corpus.sentences[:limit] if limit else corpus.sentences)
+    return sentences
+
+
+def no_sentences_of(language: str, found) -> IlnerError:
+    """The error for an only_language that the training data lacks, naming what it has."""
+    return IlnerError(f"only_language: no training sentences of {language!r} "
+                      f"(the training data has {', '.join(sorted(found)) or 'no files'})")
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. The run folder
+
+
+def prepare_run_folder(output_dir: Path, accelerator, *, resume: bool, log: Log) -> tuple[Checkpoints, bool]:
+    """The run's checkpoints, and whether training resumes from the last one: with ``resume`` and
+    a checkpoint to continue (one left between the renames of a save is put back first). A run
+    that does not resume removes the earlier run's checkpoints and model, so nothing stale remains."""
+    checkpoints = Checkpoints(output_dir)
+    if accelerator.is_main_process:
+        checkpoints.recover()
+    accelerator.wait_for_everyone()
+    resuming = resume and checkpoints.available()
+    if resume and not resuming:
+        log(f"no checkpoint in {checkpoints.root}: starting from the beginning")
+    if not resuming and accelerator.is_main_process:
+        if checkpoints.root.exists() or (output_dir / "config.json").exists():
+            log(f"starting afresh in {output_dir} (its earlier model and checkpoints are removed; "
+                "--resume continues a run)")
+        forget_run(output_dir)
+    checkpoints.root.mkdir(parents=True, exist_ok=True)
+    accelerator.wait_for_everyone()
+    return checkpoints, resuming
+
+
+def forget_run(output_dir: Path) -> None:
+    """Remove a run's checkpoints and model marks, so that nothing stale resumes or looks finished."""
+    shutil.rmtree(Checkpoints(output_dir).root, ignore_errors=True)
+    for stale in ("config.json", "ilner.json", "metrics.jsonl"):
+        (output_dir / stale).unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Model and encoding
+
+
+@dataclass
+class StartingModel:
+    """The model a run starts from, its tokenizer, how its head was set up, and the words added to
+    its vocabulary."""
+
+    model: object
+    tokenizer: object
+    head: HeadInit
+    added: list[str]
+
+
+def check_starting_model(source: Path, *, script: str, max_length: int) -> None:
+    """Refuse to continue a local model that cannot read this run's input: one trained on text in
+    another script than ``script`` (its tokenizer would see unknown pieces), or one with fewer
+    positions than ``max_length`` (its position table would overflow)."""
+    config_path = source / "config.json"
+    if (source / META_FILE).is_file():
+        trained = read_meta(source).script
+        if trained != script:
+            raise IlnerError(f"{source} was trained on text in script {trained!r}, but this run uses script "
+                             f"{script!r}; set the model's script: --set script={trained}")
+    if config_path.is_file():
+        model_config = read_config(source)
+        positions = model_config.get("max_position_embeddings")
+        if positions and "roberta" in model_config.get("model_type", ""):
+            positions -= model_config.get("pad_token_id", 1) + 1  # RoBERTa counts positions after the padding id
+        if positions and max_length > positions:
+            raise IlnerError(f"max_length {max_length} is more than the {positions} positions {source} "
+                             f"takes; --set max_length={positions}")
+
+
+def starting_model(
+    config: TrainConfig, labels: list[str], train: list[Sentence], init_dir: Path, accelerator, *,
+    resuming: bool, init_from: str | None, log: Log,
+) -> StartingModel:
+    """The model this run trains. A fresh run's main process builds or loads it (and saves it to
+    ``init_dir``) and trains that very object; a resumed run, and the other processes, read the copy."""
+    if resuming:
+        return load_prepared(init_dir, labels)
+    start = prepare_model(config, labels, train, init_dir, log, init_from) if accelerator.is_main_process else None
+    accelerator.wait_for_everyone()
+    return start if start is not None else load_prepared(init_dir, labels)
+
+
 def prepare_model(
     config: TrainConfig, labels: list[str], train: list[Sentence], init_dir: Path, log: Log, init_from: str | None
-) -> tuple[object, object, HeadInit, list[str]]:
-    """Build or load the model and tokenizer for ``labels``; save them as the run's starting point."""
+) -> StartingModel:
+    """Build or load the model and tokenizer for ``labels``; save them to ``init_dir`` as the run's
+    starting point (which --resume and the other processes of a multi-process run read)."""
     from ilner.models.scratch import build_scratch_model
     from ilner.models.vocabulary import augment_vocabulary
 
@@ -252,264 +433,313 @@ def prepare_model(
     (tmp / "head.json").write_text(json.dumps({"head": head.to_dict(), "added_tokens": added}), encoding="utf-8")
     shutil.rmtree(init_dir, ignore_errors=True)
     os.replace(tmp, init_dir)
-    return model, tokenizer, head, added
+    return StartingModel(model, tokenizer, head, added)
 
 
-def load_prepared(init_dir: Path, labels: list[str]) -> tuple[object, object, HeadInit, list[str]]:
-    """The starting model saved by ``prepare_model`` (used when resuming)."""
+def load_prepared(init_dir: Path, labels: list[str]) -> StartingModel:
+    """The starting model saved by ``prepare_model``."""
     model, tokenizer, _ = load_token_classifier(str(init_dir), labels)
     try:
         saved = json.loads((init_dir / "head.json").read_text(encoding="utf-8"))
         head = HeadInit(None, saved["head"]["carried"], saved["head"]["fresh"], saved["head"]["how"])
-        return model, tokenizer, head, saved["added_tokens"]
+        return StartingModel(model, tokenizer, head, saved["added_tokens"])
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
         raise damaged_checkpoint(init_dir / "head.json", f"cannot be read: {error!r}") from None
 
 
-def check_starting_model(config: TrainConfig, init_from: str | None = None) -> None:
-    """Refuse to continue a local model that cannot read this run's input: one trained on text in
-    another script (its tokenizer would see unknown pieces), or one with fewer positions than
-    ``max_length`` (its position table would overflow)."""
-    source = Path(init_from or config.model)
-    config_path = source / "config.json"
-    if (source / META_FILE).is_file():
-        script = read_meta(source).script
-        if script != config.script:
-            raise IlnerError(f"{source} was trained on text in script {script!r}, but this run uses script "
-                             f"{config.script!r}; set the model's script: --set script={script}")
-    if config_path.is_file():
-        model_config = read_config(source)
-        positions = model_config.get("max_position_embeddings")
-        if positions and "roberta" in model_config.get("model_type", ""):
-            positions -= model_config.get("pad_token_id", 1) + 1  # RoBERTa counts positions after the padding id
-        if positions and config.max_length > positions:
-            raise IlnerError(f"max_length {config.max_length} is more than the {positions} positions {source} "
-                             f"takes; --set max_length={positions}")
+@dataclass
+class TrainingData:
+    """The training sentences as the model learns them: windows of word pieces, each with its
+    label ids and its sentence's language (for temperature sampling)."""
+
+    windows: list[Window]
+    targets: list[list[int]]
+    languages: list[str]
 
 
-def no_sentences_of(language: str, found) -> IlnerError:
-    """The error for an only_language that the training data lacks, naming what it has."""
-    return IlnerError(f"only_language: no training sentences of {language!r} "
-                      f"(the training data has {', '.join(sorted(found)) or 'no files'})")
-
-
-def forget_run(output_dir: Path) -> None:
-    """Remove a run's checkpoints and model marks, so that nothing stale resumes or looks finished."""
-    shutil.rmtree(Checkpoints(output_dir).root, ignore_errors=True)
-    for stale in ("config.json", "ilner.json", "metrics.jsonl"):
-        (output_dir / stale).unlink(missing_ok=True)
+def encode_training_data(
+    train: Sequence[Sentence], encoder: WordEncoder, labels: list[str], tag_scheme: str, log: Log
+) -> TrainingData:
+    """Encode ``train`` into overlapping windows labelled with ids of ``labels`` (in ``tag_scheme``)."""
+    windows = encoder.windows([s.tokens for s in train])
+    label_ids = {label: i for i, label in enumerate(labels)}
+    learnt = iob2_to_bioes if tag_scheme == "bioes" else list
+    targets = [window_labels(w, [label_ids[t] for t in learnt(train[w.sentence].tags)]) for w in windows]
+    languages = [train[w.sentence].language or "unknown" for w in windows]
+    long_sentences = len(windows) - len(train)
+    log(f"{len(train)} training sentences -> {len(windows)} windows"
+        + (f" ({long_sentences} extra windows for sentences longer than {encoder.max_length} pieces)" if long_sentences else ""))
+    return TrainingData(windows, targets, languages)
 
 
 # ---------------------------------------------------------------------------------------------
-# The run
+# 4. Optimisation
 
 
-def run_training(
-    config: TrainConfig, *, resume: bool = False, init_from: str | None = None, log: Log = print,
-) -> RunResult:
-    """Train one model as ``config`` says and write it to ``config.output_dir``."""
-    import torch
-    from accelerate.utils import set_seed
+def build_optimisation(
+    model, accelerator, windows: int, *, epochs: int, batch_size: int, accumulation: int, learning_rate: float,
+    weight_decay: float, warmup_ratio: float,
+) -> tuple[object, object, int, int]:
+    """AdamW (biases and layer norms without weight decay) and a linear schedule with warmup over
+    the run's optimizer steps; returns (optimizer, scheduler, steps per epoch, steps in all)."""
     from transformers import get_linear_schedule_with_warmup
 
-    started = time.time()
-    quiet_transformers()
-    output_dir = Path(config.output_dir)
-    source = Path(init_from or config.model)
-    if source.exists() and source.resolve() == output_dir.resolve():
-        raise IlnerError(f"output_dir {output_dir} is the model training starts from; choose another output_dir")
-    accelerator = _accelerator(config)
-    if not accelerator.is_main_process:
-        log = lambda message: None  # noqa: E731 - one voice in multi-process runs
-    set_seed(config.seed, device_specific=True)
-    # 1. Data, read (like the starting model checked) before an earlier run's files are removed:
-    # a config mistake must not cost the previous model.
-    check_starting_model(config, init_from)
-    tagset = load_tagset(config.tagset)
-    labels = list(tagset.labels_for(config.tag_scheme))
-    label_ids = {label: i for i, label in enumerate(labels)}
-    train = read_split(config, config.train, log, config.max_train_sentences)
-    dev = read_split(config, config.dev, log) if config.dev else []
-    test = read_split(config, config.test, log) if config.test else []
-    if config.only_language:
-        found = sorted({s.language or "unknown" for s in train})
-        train, dev, test = ([s for s in split if s.language == config.only_language] for split in (train, dev, test))
-        if not train:
-            raise no_sentences_of(config.only_language, found)
-        log(f"only {config.only_language}: {len(train)} train, {len(dev)} dev, {len(test)} test sentences")
-    if not train:
-        raise IlnerError("no training sentences: check the 'train' entries of the config")
-    known = set(tagset.labels)  # the data's IOB2 tags, whichever scheme the model learns
-    unknown = {t for s in train for t in s.tags if t not in known}
-    if unknown:
-        raise IlnerError(
-            f"the training data has labels outside tagset {tagset.name}: {', '.join(sorted(unknown))} "
-            "(kept by keep_unknown); drop keep_unknown, or train with a tagset that has these types"
-        )
-
-    checkpoints = Checkpoints(output_dir)
-    if accelerator.is_main_process:
-        checkpoints.recover()
-    accelerator.wait_for_everyone()
-    resuming = resume and checkpoints.available()
-    if resume and not resuming:
-        log(f"no checkpoint in {checkpoints.root}: starting from the beginning")
-    if not resuming and accelerator.is_main_process:
-        if checkpoints.root.exists() or (output_dir / "config.json").exists():
-            log(f"starting afresh in {output_dir} (its earlier model and checkpoints are removed; "
-                "--resume continues a run)")
-        forget_run(output_dir)
-    checkpoints.root.mkdir(parents=True, exist_ok=True)
-    accelerator.wait_for_everyone()
-
-    # 2-3. Model, vocabulary, encoding.
-    if resuming:
-        model, tokenizer, head, added = load_prepared(checkpoints.init, labels)
-    else:
-        if accelerator.is_main_process:
-            prepare_model(config, labels, train, checkpoints.init, log, init_from)
-        accelerator.wait_for_everyone()
-        model, tokenizer, head, added = load_prepared(checkpoints.init, labels)
-    encoder = WordEncoder(tokenizer, config.max_length, config.window_overlap, get_transform(config.script))
-    windows = encoder.windows([s.tokens for s in train])
-    learnt = iob2_to_bioes if config.tag_scheme == "bioes" else list
-    targets = [window_labels(w, [label_ids[t] for t in learnt(train[w.sentence].tags)]) for w in windows]
-    window_languages = [train[w.sentence].language or "unknown" for w in windows]
-    long_sentences = len(windows) - len(train)
-    log(f"{len(train)} training sentences -> {len(windows)} windows"
-        + (f" ({long_sentences} extra windows for sentences longer than {config.max_length} pieces)" if long_sentences else ""))
-
-    # 4. Optimiser and schedule.
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
     groups = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": config.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": weight_decay},
         {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
     ]
-    optimizer = adamw(groups, config.learning_rate, accelerator.device)
-    batches_per_epoch = math.ceil(math.ceil(len(windows) / config.batch_size) / accelerator.num_processes)
-    steps_per_epoch = math.ceil(batches_per_epoch / config.gradient_accumulation_steps)
-    total_steps = steps_per_epoch * config.epochs
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps), total_steps)
-    model, optimizer = accelerator.prepare(model, optimizer)
+    optimizer = adamw(groups, learning_rate, accelerator.device)
+    batches_per_epoch = math.ceil(math.ceil(windows / batch_size) / accelerator.num_processes)
+    steps_per_epoch = math.ceil(batches_per_epoch / accumulation)
+    total_steps = steps_per_epoch * epochs
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total_steps), total_steps)
+    return optimizer, scheduler, steps_per_epoch, total_steps
 
-    fingerprint = _fingerprint(config, accelerator, init_from)
-    state = checkpoints.state() if resuming else TrainerState(fingerprint=fingerprint)
-    changed = _changed(fingerprint, state.fingerprint) if resuming and state.fingerprint else []
+
+def restore_state(
+    checkpoints: Checkpoints, accelerator, model, optimizer, scheduler, fingerprint: dict, *, resuming: bool,
+    metrics_path: Path, log: Log,
+) -> TrainerState:
+    """Where training stands: at the beginning, or where the last checkpoint left it, with the
+    (prepared) model, optimizer, scheduler and random states put back and ``metrics_path`` cut
+    back to the checkpoint's history. A checkpoint of a run with other settings is refused."""
+    if not resuming:
+        return TrainerState(fingerprint=fingerprint)
+    state = checkpoints.state()
+    changed = _changed(fingerprint, state.fingerprint) if state.fingerprint else []
     if changed:
         raise IlnerError(
             f"cannot resume {checkpoints.last}: the run was started with other settings ({', '.join(changed)}); "
             "resume with the same config, number of processes and device, or start afresh without --resume"
         )
-    metrics_path = output_dir / "metrics.jsonl"
-    if resuming:
-        checkpoints.restore(accelerator, model, optimizer, scheduler)
-        log(f"resuming from {checkpoints.last} (epoch {state.epoch + 1}, batch {state.batch}, step {state.step})")
-        if accelerator.is_main_process:  # drop evaluations logged after the checkpoint
-            metrics_path.write_text("".join(json.dumps(r) + "\n" for r in state.history), encoding="utf-8")
-    unwrapped = accelerator.unwrap_model(model)
-    autocast = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(accelerator.mixed_precision) if accelerator.native_amp else None
-    tagger = SentenceTagger(TorchRunner(unwrapped, autocast_dtype=autocast), encoder, labels, config.decoding,
-                            config.eval_batch_size, config.o_penalty)
+    checkpoints.restore(accelerator, model, optimizer, scheduler)
+    log(f"resuming from {checkpoints.last} (epoch {state.epoch + 1}, batch {state.batch}, step {state.step})")
+    if accelerator.is_main_process:  # drop evaluations logged after the checkpoint
+        metrics_path.write_text("".join(json.dumps(r) + "\n" for r in state.history), encoding="utf-8")
+    return state
 
-    # 5. Train.
-    progress = Progress(total_steps, log, enabled=accelerator.is_main_process)
-    progress.advance_to(state.step)
-    progress.loss_sum, progress.loss_count = state.epoch_loss  # an epoch's mean loss survives a resume
+
+def _tagger(model, encoder: WordEncoder, labels: list[str], accelerator, *, decoding: str, batch_size: int,
+            o_penalty: float) -> SentenceTagger:
+    """A tagger over the weights being trained, run in the precision they train in."""
+    import torch
+
+    autocast = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(accelerator.mixed_precision) if accelerator.native_amp else None
+    return SentenceTagger(TorchRunner(model, autocast_dtype=autocast), encoder, labels, decoding, batch_size, o_penalty)
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. The training loop
+
+
+@dataclass
+class StepInfo:
+    """What ``train_while_improving`` reports with an optimizer step or the end of an epoch."""
+
+    epoch: int  # the epoch being trained, from 1
+    step: int  # optimizer steps so far
+    loss: float  # mean loss of the epoch's batches so far
+    words: int  # words in the step's batches (0 at an epoch's end)
+    learning_rate: float
+    epoch_end: bool = False
+    dev_f1: float | None = None  # at an epoch's end where dev was scored: its strict F1
+    record: dict | None = None  # and that evaluation, as metrics.jsonl holds it
+
+
+Batches = list[list[int]]  # batches of indices into TrainingData.windows
+
+
+def train_while_improving(
+    model, optimizer, scheduler, accelerator, state: TrainerState, *, epochs: int, accumulation: int,
+    max_grad_norm: float, make_batches: Callable[[int], Batches], collate: Callable[[list[int]], tuple[dict, int]],
+    evaluate: Callable[[StepInfo], tuple[float, dict]] | None,
+) -> Iterator[tuple[Batches | None, StepInfo, bool | None]]:
+    """Train from where ``state`` stands to the end of epoch ``epochs``, keeping ``state`` current.
+
+    Yields ``(batch, info, is_best)`` after each optimizer step (``batch``: the micro-batches the
+    step accumulated; ``is_best`` None), and once more at the end of each epoch (``batch`` None,
+    ``info.epoch_end``; ``is_best``: whether ``evaluate`` found the best dev F1 so far, None
+    without it). At each yield, ``state`` is what a checkpoint saved then must hold to resume there.
+    """
+    loss_sum, loss_count = state.epoch_loss  # an epoch's mean loss survives a resume
     model.train()
-    for epoch in range(state.epoch, config.epochs):
-        batches = epoch_batches(windows, window_languages, epoch, config)
-        # Every process needs the same number of batches (DDP syncs each step): wrap around.
-        batches += [batches[i % len(batches)] for i in range(-len(batches) % accelerator.num_processes)]
-        mine = batches[accelerator.process_index::accelerator.num_processes]
-        progress.epoch(epoch + 1, config.epochs)
-        for b in range(state.batch, len(mine)):
-            chunk = mine[b]
-            accumulation = config.gradient_accumulation_steps
-            sync = (b + 1) % accumulation == 0 or b + 1 == len(mine)
-            group = min(accumulation, len(mine) - (b // accumulation) * accumulation)  # short at epoch end
-            batch = _batch([windows[i] for i in chunk], [targets[i] for i in chunk], encoder, accelerator.device)
+    for epoch in range(state.epoch, epochs):
+        batches = make_batches(epoch)
+        accumulated: Batches = []
+        words = 0
+        for b in range(state.batch, len(batches)):
+            sync = (b + 1) % accumulation == 0 or b + 1 == len(batches)
+            group = min(accumulation, len(batches) - (b // accumulation) * accumulation)  # short at epoch end
+            inputs, batch_words = collate(batches[b])
             with nullcontext() if sync else accelerator.no_sync(model):
-                loss = model(**batch).loss
+                loss = model(**inputs).loss
                 accelerator.backward(loss / group)
-            progress.update_loss(loss.item(), sum(len(windows[i].word_starts) for i in chunk))
+            loss_sum, loss_count = loss_sum + loss.item(), loss_count + 1
+            accumulated.append(batches[b])
+            words += batch_words
             if not sync:
                 continue
-            if config.max_grad_norm:
-                accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+            if max_grad_norm:
+                accelerator.clip_grad_norm_(model.parameters(), max_grad_norm)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad()
-            state.step += 1
-            progress.step(scheduler.get_last_lr()[0])
-            if config.save_every_steps and state.step % config.save_every_steps == 0:
-                state.batch = b + 1
-                state.epoch_loss = [progress.loss_sum, progress.loss_count]
-                checkpoints.save(accelerator, model, optimizer, scheduler, state)
+            state.step, state.batch, state.epoch_loss = state.step + 1, b + 1, [loss_sum, loss_count]
+            yield accumulated, StepInfo(epoch + 1, state.step, loss_sum / loss_count, words, scheduler.get_last_lr()[0]), None
+            accumulated, words = [], 0
         state.epoch, state.batch = epoch + 1, 0
-
-        # Dev evaluation selects the model.
-        if dev and accelerator.is_main_process:
-            scores = evaluate_by_language(dev, tagger.tag(dev))
-            f1 = scores["all"]["strict"].micro.f1
-            record = {"epoch": epoch + 1, "step": state.step, "split": "dev", "loss": progress.mean_loss(),
-                      "strict_f1": f1, "conlleval_f1": scores["all"]["conlleval"].micro.f1,
-                      "per_language": {k: v["strict"].micro.f1 for k, v in scores.items() if k != "all"}}
-            state.history.append(record)
-            with metrics_path.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(record) + "\n")
-            improved = f1 > state.best_f1
-            if improved:
-                state.best_f1, state.best_epoch = f1, epoch + 1
-                checkpoints.save_best(unwrapped)
-            log(f"epoch {epoch + 1}: loss {progress.mean_loss():.4f}, dev strict F1 {100 * f1:.2f}"
-                + (" (best)" if improved else f" (best {100 * state.best_f1:.2f} at epoch {state.best_epoch})"))
+        info = StepInfo(epoch + 1, state.step, loss_sum / loss_count if loss_count else float("nan"), 0,
+                        scheduler.get_last_lr()[0], epoch_end=True)
+        is_best = None
+        if evaluate is not None:  # dev scoring selects the model
+            info.dev_f1, info.record = evaluate(info)
             model.train()
-        progress.reset_loss()
+            state.history.append(info.record)
+            is_best = info.dev_f1 > state.best_f1
+            if is_best:
+                state.best_f1, state.best_epoch = info.dev_f1, epoch + 1
+        loss_sum, loss_count = 0.0, 0
         state.epoch_loss = [0.0, 0]
-        checkpoints.save(accelerator, model, optimizer, scheduler, state)
-    progress.close()
+        yield None, info, is_best
 
-    # 6. Best weights, final scores, model directory.
-    result = RunResult(output_dir, None, None, 0.0, head.to_dict())
-    if accelerator.is_main_process:
-        if not checkpoints.load_best(unwrapped):
-            log("no epoch trained: keeping the starting weights" if config.epochs <= 0
-                else "no dev data: keeping the weights of the last epoch")
-        dev_scores = tagger.scores(dev) if dev else []  # scored once: for the O penalty and the results
-        if config.tune_o_penalty and dev:
-            tagger.o_penalty = tune_o_penalty(tagger, dev, dev_scores, log)
-        elif config.tune_o_penalty:
-            log(f"no dev sentences of {config.only_language}: O penalty kept at {tagger.o_penalty:g}")
-        result.dev = evaluate_by_language(dev, tagger.decode(dev, dev_scores)) if dev else None
-        result.test = evaluate_by_language(test, tagger.tag(test)) if test else None
-        result.seconds = time.time() - started
-        meta = ModelMeta(
-            ilner_version=__version__,
-            tagset=tagset.name,
-            labels=labels,
-            languages=sorted({s.language for s in train if s.language}),
-            script=config.script,
-            max_length=config.max_length,
-            window_overlap=config.window_overlap,
-            decoding=config.decoding,
-            o_penalty=tagger.o_penalty,
-            init_from=init_from,  # the earlier stage this run continued from, if any
-            architecture=_architecture(unwrapped.config),
-            head_init=head.to_dict(),
-            added_tokens=len(added),
-            train_sentences=len(train),
-            train_windows=len(windows),
-            steps_per_epoch=steps_per_epoch,
-            best_epoch=state.best_epoch,
-            train_seconds=round(result.seconds, 1),
-            scores={split: _scores_json(s) for split, s in (("dev", result.dev), ("test", result.test)) if s},
-            config=config.to_dict(),
-            versions=_versions(),
-        )
-        write_model_dir(output_dir, unwrapped, tokenizer, meta)
-        log(f"model written to {output_dir} ({result.seconds:.0f} s)")
-    accelerator.wait_for_everyone()
-    return result
+
+def batch_maker(
+    data: TrainingData, *, seed: int, batch_size: int, sampling_temperature: float | None, process: int,
+    processes: int,
+) -> Callable[[int], Batches]:
+    """``make_batches(epoch)``: this process's share of the epoch's batches (``epoch_batches``)."""
+
+    def make_batches(epoch: int) -> Batches:
+        batches = epoch_batches(data.windows, data.languages, epoch, seed=seed, batch_size=batch_size,
+                                sampling_temperature=sampling_temperature)
+        # Every process needs the same number of batches (DDP syncs each step): wrap around.
+        batches += [batches[i % len(batches)] for i in range(-len(batches) % processes)]
+        return batches[process::processes]
+
+    return make_batches
+
+
+def epoch_batches(
+    windows: Sequence[Window], languages: Sequence[str], epoch: int, *, seed: int, batch_size: int,
+    sampling_temperature: float | None,
+) -> list[list[int]]:
+    """This epoch's batches of window indices: length-grouped, shuffled, from (seed, epoch) only.
+
+    With ``sampling_temperature`` T, windows are first resampled so that language i is drawn with
+    probability proportional to n_i^(1/T) (T=1: as is; larger T: closer to uniform).
+    """
+    rng = np.random.default_rng([seed, epoch])
+    indices = np.arange(len(windows))
+    if sampling_temperature and len(set(languages)) > 1:
+        by_language: dict[str, np.ndarray] = {}
+        for language in dict.fromkeys(languages):
+            by_language[language] = np.array([i for i, lang in enumerate(languages) if lang == language])
+        sizes = np.array([len(v) for v in by_language.values()], dtype=float)
+        weights = sizes ** (1.0 / sampling_temperature)
+        counts = _largest_remainder(len(windows) * weights / weights.sum())
+        indices = np.concatenate([
+            rng.choice(members, size=count, replace=count > len(members))
+            for members, count in zip(by_language.values(), counts)
+        ])
+    indices = rng.permutation(indices)
+    # Sort chunks of 50 batches by length, so that padding is small but batches stay random.
+    chunk = batch_size * 50
+    batches = []
+    for begin in range(0, len(indices), chunk):
+        part = sorted(indices[begin:begin + chunk].tolist(), key=lambda i: len(windows[i]))
+        batches += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
+    order = rng.permutation(len(batches))
+    return [batches[i] for i in order]
+
+
+def _largest_remainder(shares: np.ndarray) -> np.ndarray:
+    """Round shares to integers that add up exactly to their (integer) sum."""
+    counts = np.floor(shares).astype(int)
+    missing = int(round(shares.sum())) - counts.sum()
+    counts[np.argsort(counts - shares)[:missing]] += 1
+    return counts
+
+
+def _collate(data: TrainingData, encoder: WordEncoder, device, indices: list[int]) -> tuple[dict, int]:
+    """The model's inputs (with labels) for the windows ``indices``, on ``device``, and their number of words."""
+    windows = [data.windows[i] for i in indices]
+    return _batch(windows, [data.targets[i] for i in indices], encoder, device), sum(len(w.word_starts) for w in windows)
+
+
+def _batch(windows: Sequence[Window], targets: Sequence[list[int]], encoder: WordEncoder, device) -> dict:
+    import torch
+
+    from ilner.inference.scores import pad_batch
+
+    batch = pad_batch(windows, encoder.tokenizer.pad_token_id, targets)
+    return {k: torch.from_numpy(v).to(device) for k, v in batch.items()}
+
+
+def dev_evaluator(tagger: SentenceTagger, dev: Sequence[Sentence]) -> Callable[[StepInfo], tuple[float, dict]]:
+    """``evaluate(info)``: score ``dev`` with the weights being trained; returns its strict F1 (which
+    selects the model) and the metrics.jsonl record of the evaluation."""
+
+    def evaluate(info: StepInfo) -> tuple[float, dict]:
+        scores = evaluate_by_language(dev, tagger.tag(dev))
+        f1 = scores["all"]["strict"].micro.f1
+        return f1, {"epoch": info.epoch, "step": info.step, "split": "dev", "loss": info.loss, "strict_f1": f1,
+                    "conlleval_f1": scores["all"]["conlleval"].micro.f1,
+                    "per_language": {k: v["strict"].micro.f1 for k, v in scores.items() if k != "all"}}
+
+    return evaluate
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. Finish
+
+
+def finish(
+    config: TrainConfig, model, tagger: SentenceTagger, splits: Splits, start: StartingModel, *,
+    checkpoints: Checkpoints, tagset: str, train_windows: int, steps_per_epoch: int, best_epoch: int | None,
+    init_from: str | None, started: float, log: Log,
+) -> RunResult:
+    """Put the best weights back into ``model`` (which ``tagger`` runs), choose the O penalty if
+    asked, score dev and test, and write the model directory with its ``ilner.json``."""
+    output_dir = Path(config.output_dir)
+    dev, test = splits.dev, splits.test
+    if not checkpoints.load_best(model):
+        log("no epoch trained: keeping the starting weights" if config.epochs <= 0
+            else "no dev data: keeping the weights of the last epoch")
+    dev_scores = tagger.scores(dev) if dev else []  # scored once: for the O penalty and the results
+    if config.tune_o_penalty and dev:
+        tagger.o_penalty = tune_o_penalty(tagger, dev, dev_scores, log)
+    elif config.tune_o_penalty:
+        log(f"no dev sentences of {config.only_language}: O penalty kept at {tagger.o_penalty:g}")
+    dev_results = evaluate_by_language(dev, tagger.decode(dev, dev_scores)) if dev else None
+    test_results = evaluate_by_language(test, tagger.tag(test)) if test else None
+    seconds = time.time() - started
+    meta = ModelMeta(
+        ilner_version=__version__,
+        tagset=tagset,
+        labels=tagger.labels,
+        languages=sorted({s.language for s in splits.train if s.language}),
+        script=config.script,
+        max_length=config.max_length,
+        window_overlap=config.window_overlap,
+        decoding=config.decoding,
+        o_penalty=tagger.o_penalty,
+        init_from=init_from,  # the earlier stage this run continued from, if any
+        architecture=_architecture(model.config),
+        head_init=start.head.to_dict(),
+        added_tokens=len(start.added),
+        train_sentences=len(splits.train),
+        train_windows=train_windows,
+        steps_per_epoch=steps_per_epoch,
+        best_epoch=best_epoch,
+        train_seconds=round(seconds, 1),
+        scores={split: _scores_json(s) for split, s in (("dev", dev_results), ("test", test_results)) if s},
+        config=config.to_dict(),
+        versions=_versions(),
+    )
+    write_model_dir(output_dir, model, start.tokenizer, meta)
+    log(f"model written to {output_dir} ({seconds:.0f} s)")
+    return RunResult(output_dir, dev_results, test_results, seconds, start.head.to_dict())
 
 
 def tune_o_penalty(tagger: SentenceTagger, dev: Sequence[Sentence], scores: Sequence[np.ndarray], log: Log) -> float:
@@ -529,15 +759,6 @@ def _architecture(model_config) -> dict:
         if getattr(model_config, "gazetteer_size", 0):
             found.update(gazetteer_names=model_config.gazetteer_size, gazetteer_types=model_config.gazetteer_types)
     return found
-
-
-def _batch(windows: Sequence[Window], targets: Sequence[list[int]], encoder: WordEncoder, device) -> dict:
-    import torch
-
-    from ilner.inference.scores import pad_batch
-
-    batch = pad_batch(windows, encoder.tokenizer.pad_token_id, targets)
-    return {k: torch.from_numpy(v).to(device) for k, v in batch.items()}
 
 
 def _scores_json(scores: dict[str, dict[str, Scores]]) -> dict:
