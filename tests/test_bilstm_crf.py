@@ -157,6 +157,21 @@ def test_training_character_cnn_matches_the_full_width_one(row_hash, monkeypatch
     torch.testing.assert_close(fast_grad, full_grad)
 
 
+@pytest.mark.parametrize("linear_member", [False, True])
+def test_eager_scores_are_those_of_the_static_shapes_export_traces(linear_member, monkeypatch):
+    """Scoring eagerly trims the word axis and reads each distinct spelling once; traced (ONNX
+    export), every slot is read at full width. Both must give the same scores."""
+    model = _tiny_model(["O", "B-NEP", "I-NEP"], word_level=True, linear_member=linear_member).eval()
+    ids = torch.tensor([[5, 6, 7, 5, 1, 1, 1, 1], [8, 9, 10, 11, 12, 13, 9, 8]])
+    mask = (ids != 1).long()
+    with torch.no_grad():
+        eager = model(ids, mask).logits
+        monkeypatch.setattr("ilner.models.bilstm_crf._traced", lambda: True)
+        static = model(ids, mask).logits
+    real = mask.bool()  # padding pieces are read by no one
+    torch.testing.assert_close(eager[real], static[real])
+
+
 def test_loss_uses_only_labelled_positions():
     model = _tiny_model(["O", "B-NEP", "I-NEP"])
     ids = torch.tensor([[5, 6, 7, 8]])
@@ -295,6 +310,18 @@ def test_predict_cli_tags_raw_text(trained, cli, tmp_path):
     assert record["entities"], record
     for entity in record["entities"]:
         assert text[entity["start"]:entity["end"]] == entity["text"]
+
+
+def test_predict_in_a_new_process_knows_the_architecture(trained, tmp_path):
+    """A fresh process has not registered ilner's model types with transformers: loading must."""
+    import subprocess
+    import sys
+
+    model_dir, _ = trained
+    done = subprocess.run([sys.executable, "-m", "ilner", "predict", str(model_dir), "-"], input="भारत की राजधानी दिल्ली है\n",
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "entities" in done.stdout + done.stderr
 
 
 def test_onnx_export_gives_the_same_tags(trained, tmp_path):

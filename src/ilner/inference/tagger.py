@@ -163,11 +163,14 @@ class Tagger:
         """
         from transformers import AutoConfig
 
-        from ilner.models.loading import checkpoint_labels, load_classifier_weights, quiet_transformers
+        from ilner.models.loading import (
+            checkpoint_labels, load_classifier_weights, quiet_transformers, register_architectures,
+        )
 
         if backend not in BACKENDS:
             raise IlnerError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         quiet_transformers()
+        register_architectures()  # ilner's own model types, before transformers reads a config
         onnx = backend.startswith("onnx")
         model = str(model)
         if Path(model).exists():
