@@ -201,8 +201,10 @@ def main() -> None:
         *([f"max_train_sentences={args.max_sentences}"] if args.max_sentences else []), *args.overrides])
     # 2. The sentences, read as ilner reads them (repaired); spaCy gets the same ones.
     quiet = lambda message: None  # noqa: E731
-    train = read_split(config, config.train, quiet, config.max_train_sentences)
-    dev = read_split(config, [f"il-ner:{language}:dev" for language in args.languages], quiet, DEV_SENTENCES)
+    data = {"tagset": config.tagset, "data_dir": config.data_dir, "data_mapping": config.data_mapping,
+            "keep_unknown": config.keep_unknown}
+    train = read_split(config.train, quiet, **data, limit=config.max_train_sentences)
+    dev = read_split([f"il-ner:{language}:dev" for language in args.languages], quiet, **data, limit=DEV_SENTENCES)
     words = sum(len(sentence) for sentence in train)
     epochs = config.epochs  # --epochs, unless a --set said otherwise
     print(f"{len(train)} training sentences, {words} words ({', '.join(args.languages)}); {epochs} epoch(s)",
