@@ -86,22 +86,20 @@ def main() -> None:
 
     parameters = sum(p.numel() for p in model.parameters())
     print(f"{parameters / 1e6:.1f}M parameters")
-    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16)
     model.train()
     for number, batch in enumerate(tensors[: args.batches + 5]):
         if number == 5:
             times.clear()
         t = clock()
-        autocast.__enter__()
-        member_inputs = list(model.member_inputs(batch["input_ids"], batch["attention_mask"]))
-        t = timed("assemble words, features", t)
-        loss = 0
-        for index, (member, inputs) in enumerate(zip(model.members, member_inputs)):
-            emissions = member(*inputs)
-            t = timed(f"forward: member {index} ({type(member).__name__})", t)
-            loss = loss + model._loss(member.crf, emissions, batch["labels"])
-            t = timed(f"CRF loss: member {index}", t)
-        autocast.__exit__(None, None, None)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            member_inputs = list(model.member_inputs(batch["input_ids"], batch["attention_mask"]))
+            t = timed("assemble words, features", t)
+            loss = 0
+            for index, (member, inputs) in enumerate(zip(model.members, member_inputs)):
+                emissions = member(*inputs)
+                t = timed(f"forward: member {index} ({type(member).__name__})", t)
+                loss = loss + model._loss(member.crf, emissions, batch["labels"])
+                t = timed(f"CRF loss: member {index}", t)
         loss.backward()
         t = timed("backward (all)", t)
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)

@@ -95,10 +95,12 @@ def main() -> None:
     if args.joint:
         output_dir = args.trained or f"{args.out}/joint"
         config = load_config(args.config or preset_path(args.preset), [f"output_dir={output_dir}", *args.overrides])
-        started = time.time()
-        if not args.trained:
+        if args.trained:
+            joint_seconds = _run_seconds(Path(output_dir))
+        else:
+            started = time.time()
             run_experiment(config, log=lambda m: None)
-        joint_seconds = time.time() - started if not args.trained else _run_seconds(Path(output_dir))
+            joint_seconds = time.time() - started
         joint = Tagger.load(config.output_dir)
     for language in args.languages:
         [(_, train)], [(_, test)] = load_corpora([f"il-ner:{language}:train"]), load_corpora([f"il-ner:{language}:test"])
