@@ -33,7 +33,7 @@ def main() -> None:
 
     import torch
 
-    from ilner.inference.predictor import SentenceTagger
+    from ilner.inference.tagger import Tagger
     from ilner.inference.scores import TorchRunner
     from ilner.models.encoding import WordEncoder, window_labels
     from ilner.text.transliterate import get_transform
@@ -125,9 +125,10 @@ def main() -> None:
         print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=12))
 
     model.eval()
-    tagger = SentenceTagger(TorchRunner(model), encoder, labels, config.decoding, config.eval_batch_size, config.o_penalty)
+    tagger = Tagger(TorchRunner(model), encoder, labels, decoding=config.decoding, batch_size=config.eval_batch_size,
+                    o_penalty=config.o_penalty)
     started = time.perf_counter()
-    tagger.tag(dev)
+    tagger.tag_sentences(dev)
     print(f"\none dev evaluation ({len(dev)} sentences): {time.perf_counter() - started:.1f} s; "
           f"an epoch's steps at this rate: {total * len(batches) / 1000:.0f} s")
 

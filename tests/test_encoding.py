@@ -59,14 +59,14 @@ def test_prediction_tags_every_word_of_a_long_sentence(tiny_dir, tokenizer):
     from transformers import AutoModelForTokenClassification
 
     from ilner.data import Sentence
-    from ilner.inference.predictor import SentenceTagger
+    from ilner.inference.tagger import Tagger
     from ilner.inference.scores import TorchRunner
 
     model = AutoModelForTokenClassification.from_pretrained(tiny_dir)
-    tagger = SentenceTagger(TorchRunner(model), WordEncoder(tokenizer, max_length=32, overlap=8), ["O", "B-NEL", "I-NEL"])
+    tagger = Tagger(TorchRunner(model), WordEncoder(tokenizer, max_length=32, overlap=8), ["O", "B-NEL", "I-NEL"])
     sentence = Sentence(tuple((WORDS * 200)[:2000]), ("O",) * 2000)
     short = Sentence(tuple(WORDS[:3]), ("O",) * 3)
-    tagged = tagger.tag([sentence, short])
+    tagged = tagger.tag_sentences([sentence, short])
     assert len(tagged[0].tags) == 2000 and len(tagged[1].tags) == 3
     assert tagged[0].tokens == sentence.tokens
     # Viterbi output is always valid IOB2.

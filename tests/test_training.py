@@ -41,7 +41,7 @@ def hindi(tmp_path_factory):
 def test_training_learns_and_writes_a_model_directory(tmp_path, hindi):
     from transformers import AutoConfig, AutoModelForTokenClassification
 
-    from ilner.inference.predictor import SentenceTagger
+    from ilner.inference.tagger import Tagger
     from ilner.inference.scores import TorchRunner
     from ilner.models.encoding import WordEncoder
     from ilner.models.loading import load_token_classifier
@@ -55,7 +55,7 @@ def test_training_learns_and_writes_a_model_directory(tmp_path, hindi):
     labels = list(load_tagset("il-ner").labels)
     dev = read_corpus(hindi["dev"]).sentences
     untrained, tokenizer, _ = load_token_classifier(str(out / "checkpoints/init"), labels)
-    untrained_f1 = evaluate_sentences(dev, SentenceTagger(TorchRunner(untrained), WordEncoder(tokenizer, 64, 16), labels).tag(dev)).micro.f1
+    untrained_f1 = evaluate_sentences(dev, Tagger(TorchRunner(untrained), WordEncoder(tokenizer, 64, 16), labels).tag_sentences(dev)).micro.f1
     trained_f1 = result.dev["all"]["strict"].micro.f1
     assert trained_f1 > untrained_f1 + 0.10, (trained_f1, untrained_f1)
 

@@ -13,6 +13,7 @@ from ilner.errors import IlnerError
 EXTRA_OF_MODULE = {
     **dict.fromkeys(["torch", "transformers", "tokenizers", "accelerate", "safetensors", "huggingface_hub"], "train"),
     **dict.fromkeys(["onnx", "onnxscript", "onnxruntime"], "onnx"),
+    **dict.fromkeys(["fastapi", "uvicorn", "starlette", "pydantic"], "serve"),
 }
 
 

@@ -20,11 +20,10 @@ from pathlib import Path
 
 from ilner.data.files import read_text
 from ilner.errors import DataError, IlnerError
+from ilner.text.languages import LANGUAGE_CODES
 from ilner.text.tokenize import tokenize
 
-CLDR_LOCALES = {"hindi": "hi", "urdu": "ur", "odia": "or", "telugu": "te", "bengali": "bn", "marathi": "mr",
-                "tamil": "ta", "gujarati": "gu", "kannada": "kn", "malayalam": "ml", "punjabi": "pa",
-                "assamese": "as", "nepali": "ne"}
+CLDR_LOCALES = LANGUAGE_CODES  # CLDR's locales are the ISO 639-1 codes
 
 Name = tuple[tuple[str, ...], str]  # (words, entity type)
 # CLDR territory codes that name no place: unknown region, organisations, pseudo-locales, and

@@ -168,13 +168,13 @@ def _parse_line(line: str, source: str, number: int) -> object:
         _fail(source, number, f"not valid JSON: a number of more than {sys.get_int_max_str_digits():,} digits")
     except RecursionError:
         _fail(source, number, "not valid JSON: nested too deeply to read; a record is a flat object")
-    if _SURROGATE_ESCAPE.search(line) and _holds_surrogate(value):
+    if _SURROGATE_ESCAPE.search(line) and holds_lone_surrogate(value):
         _fail(source, number, "a string holds a lone surrogate (a \\uD800-\\uDFFF escape without its pair), "
               "which is no character; fix or remove that escape")
     return value
 
 
-def _holds_surrogate(value: object) -> bool:
+def holds_lone_surrogate(value: object) -> bool:
     """Whether any string in a parsed JSON value (keys too) holds a surrogate code point."""
     stack = [value]
     while stack:
@@ -214,14 +214,22 @@ def parse_jsonl(text: str, source: str, report: RepairReport, predicted: bool = 
 def check_conll_tokens(tokens: list[str], source: str, line: int) -> None:
     """Every token must survive being written as CoNLL and read back (see the module docstring)."""
     for token in tokens:
-        if _NOT_IN_CONLL.search(token):
-            _fail(source, line, f"token {token!r} holds a tab, a line break or a NUL, which CoNLL cannot hold "
-                  "in a token; split it into tokens or replace them with spaces")
-        if token.startswith("-DOCSTART-"):
-            _fail(source, line, f"token {token!r} is a CoNLL document marker, not a word; leave it out")
-        if token.startswith("\ufeff"):
-            _fail(source, line, f"token {token!r} starts with a byte-order mark (U+FEFF), which a CoNLL "
-                  "reader takes for the file's own; remove it")
+        problem = conll_token_problem(token)
+        if problem:
+            _fail(source, line, problem)
+
+
+def conll_token_problem(token: str) -> str | None:
+    """Why ``token`` cannot be written as CoNLL and read back, or None if it can."""
+    if _NOT_IN_CONLL.search(token):
+        return (f"token {token!r} holds a tab, a line break or a NUL, which CoNLL cannot hold in a token; "
+                "split it into tokens or replace them with spaces")
+    if token.startswith("-DOCSTART-"):
+        return f"token {token!r} is a CoNLL document marker, not a word; leave it out"
+    if token.startswith("\ufeff"):
+        return (f"token {token!r} starts with a byte-order mark (U+FEFF), which a CoNLL reader takes for the "
+                "file's own; remove it")
+    return None
 
 
 def sentence_to_record(sentence: Sentence, kind: str = "spans") -> dict:

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from ilner.data.corpus import Sentence
 from ilner.data.schemes import chunks, split_tag
 from ilner.errors import IlnerError
 from ilner.inference.decoding import decode_ids, iob2_tags
@@ -133,13 +134,19 @@ def _sentences(text: str, tokens: Sequence[Token]) -> list[tuple[int, int]]:
 
 
 class Tagger:
-    """A token-classification model with everything needed to apply it to raw text."""
+    """A token-classification model with everything needed to tag with it: its runner (torch or
+    ONNX), word encoder (tokenizer, windows, script transform), labels and decoding settings.
 
-    def __init__(self, runner: Runner, tokenizer, labels: Sequence[str], meta: ModelMeta | None = None, *,
-                 batch_size: int = 32, decoding: str | None = None, max_positions: int = 512,
-                 pooling: str = "first", o_penalty: float | None = None):
+    The one tagging core of ilner: ``ilner predict``, ``ilner serve``, evaluation during training
+    and the Python API all tag through it. Raw text goes in through ``__call__``, pre-tokenised
+    sentences through ``tag_tokens`` and corpus sentences through ``tag_sentences``."""
+
+    def __init__(self, runner: Runner, encoder: WordEncoder, labels: Sequence[str], meta: ModelMeta | None = None, *,
+                 batch_size: int = 32, decoding: str | None = None, pooling: str = "first",
+                 o_penalty: float | None = None):
         meta = meta or ModelMeta(labels=list(labels))
         self.runner = runner
+        self.encoder = encoder
         self.labels = list(labels)
         bad = [label for label in self.labels if split_tag(label)[0] not in ("O", "B", "I", "E", "S")]
         if bad:
@@ -151,8 +158,6 @@ class Tagger:
         self.o_penalty = meta.o_penalty if o_penalty is None else o_penalty
         self.batch_size = batch_size
         self.pooling = pooling
-        max_length = min(meta.max_length, max_positions)
-        self.encoder = WordEncoder(tokenizer, max_length, meta.window_overlap, get_transform(self.script))
 
     @classmethod
     def load(cls, model: str | Path, backend: str = "torch", device: str | None = None, **kwargs) -> Tagger:
@@ -195,11 +200,13 @@ class Tagger:
             if device:
                 network.to(device)
             runner = TorchRunner(network, autocast_dtype=torch.bfloat16 if backend == "torch-bf16" else None)
-        max_positions = getattr(config, "max_position_embeddings", 514) - 2
-        return cls(runner, _load_tokenizer(model), labels, meta, max_positions=max_positions, **kwargs)
+        max_length = min(meta.max_length, getattr(config, "max_position_embeddings", 514) - 2)
+        encoder = WordEncoder(_load_tokenizer(model), max_length, meta.window_overlap, get_transform(meta.script))
+        return cls(runner, encoder, labels, meta, **kwargs)
 
-    def __call__(self, texts: str | Sequence[str]) -> list[Tagged]:
-        """Tag raw texts; each result's entities carry offsets into that text."""
+    def __call__(self, texts: str | Sequence[str], o_penalty: float | None = None) -> list[Tagged]:
+        """Tag raw texts; each result's entities carry offsets into that text. ``o_penalty``
+        replaces the tagger's own for this call."""
         if isinstance(texts, str):
             texts = [texts]
         results = []
@@ -207,7 +214,7 @@ class Tagger:
             tokens = tokenize(text)
             results.append(Tagged(text, tokens, [], sentences=_sentences(text, tokens)))
         words = [[t.text for t in r.tokens[a:b]] for r in results for a, b in r.sentences]
-        scored = iter(self._score(words))
+        scored = iter(self._decoded(self.scores(words), o_penalty))
         for result in results:
             for a, _ in result.sentences:
                 tags, probabilities = next(scored)
@@ -220,10 +227,10 @@ class Tagger:
                     ))
         return results
 
-    def tag_tokens(self, token_lists: Sequence[Sequence[str]]) -> list[Tagged]:
+    def tag_tokens(self, token_lists: Sequence[Sequence[str]], o_penalty: float | None = None) -> list[Tagged]:
         """Tag pre-tokenised sentences; entity ``start``/``end`` are token indices (end exclusive)."""
         results = []
-        for words, (tags, probabilities) in zip(token_lists, self._score([list(w) for w in token_lists])):
+        for words, (tags, probabilities) in zip(token_lists, self._decoded(self.scores(token_lists), o_penalty)):
             tokens, offset = [], 0
             for word in words:  # offsets into the words joined by single spaces
                 tokens.append(Token(word, offset, offset + len(word)))
@@ -236,12 +243,25 @@ class Tagger:
             results.append(Tagged(" ".join(words), tokens, tags, entities, [(0, len(words))]))
         return results
 
-    def _score(self, sentences: list[list[str]]) -> list[tuple[list[str], np.ndarray]]:
-        """Tags and the probability of each chosen tag, per sentence."""
-        out = []
+    def tag_sentences(self, sentences: Sequence[Sentence], scores: Sequence[np.ndarray] | None = None,
+                      o_penalty: float | None = None) -> list[Sentence]:
+        """Copies of corpus ``sentences`` with predicted tags (every word tagged, any length).
+        Pass their ``scores`` (from ``scores``) to decode them again without a forward pass."""
+        if scores is None:
+            scores = self.scores([s.tokens for s in sentences])
+        return [replace(s, tags=tuple(tags)) for s, (tags, _) in zip(sentences, self._decoded(scores, o_penalty))]
+
+    def scores(self, token_lists: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        """Per sentence, its (words x labels) log-probabilities."""
+        return word_log_probs(self.runner, self.encoder, [list(w) for w in token_lists], self.batch_size, self.pooling)
+
+    def _decoded(self, scores: Sequence[np.ndarray], o_penalty: float | None) -> list[tuple[list[str], np.ndarray]]:
+        """Per sentence, its IOB2 tags and the probability of each chosen tag."""
+        penalty = self.o_penalty if o_penalty is None else o_penalty
         transitions = getattr(self.runner, "transitions", None)
-        for log_probs in word_log_probs(self.runner, self.encoder, sentences, self.batch_size, self.pooling):
-            ids = decode_ids(log_probs, self.labels, self.decoding, transitions, self.o_penalty)
+        out = []
+        for log_probs in scores:
+            ids = decode_ids(log_probs, self.labels, self.decoding, transitions, penalty)
             chosen = np.exp(log_probs[np.arange(len(ids)), ids]) if ids else np.zeros(0)
             out.append((iob2_tags(ids, self.labels), chosen))
         return out

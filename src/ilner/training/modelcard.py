@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-LANGUAGE_CODES = {"hindi": "hi", "urdu": "ur", "odia": "or", "telugu": "te", "bengali": "bn", "marathi": "mr",
-                  "tamil": "ta", "gujarati": "gu", "kannada": "kn", "malayalam": "ml", "punjabi": "pa"}
+from ilner.text.languages import language_code
 
 # The usage example is written in the model's own language (the first, for a multilingual model).
 EXAMPLES = {
@@ -54,7 +53,7 @@ def model_card(meta: dict) -> str:
         source += f" ({architecture}{note}, no pretrained weights)"
     if meta.get("init_from"):
         source += f", continued from `{meta['init_from']}`"
-    codes = [LANGUAGE_CODES.get(lang, lang) for lang in languages]
+    codes = [language_code(lang) for lang in languages]
     example = next((EXAMPLES[lang] for lang in languages if lang in EXAMPLES), EXAMPLES["hindi"])
     front = ["---", "library_name: transformers", "pipeline_tag: token-classification", "tags: [ner, ilner]"]
     if codes:

@@ -44,7 +44,7 @@ from ilner.data.tagsets import Tagset, load_mapping, load_tagset
 from ilner.errors import IlnerError
 from ilner.evaluation.metrics import Scores, evaluate_by_language, evaluate_sentences
 from ilner.inference.decoding import O_PENALTIES
-from ilner.inference.predictor import SentenceTagger
+from ilner.inference.tagger import Tagger
 from ilner.inference.scores import TorchRunner
 from ilner.models.encoding import Window, WordEncoder, model_input, window_labels
 from ilner.models.directory import META_FILE, ModelMeta, read_config, read_meta
@@ -521,12 +521,13 @@ def restore_state(
 
 
 def _tagger(model, encoder: WordEncoder, labels: list[str], accelerator, *, decoding: str, batch_size: int,
-            o_penalty: float) -> SentenceTagger:
+            o_penalty: float) -> Tagger:
     """A tagger over the weights being trained, run in the precision they train in."""
     import torch
 
     autocast = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(accelerator.mixed_precision) if accelerator.native_amp else None
-    return SentenceTagger(TorchRunner(model, autocast_dtype=autocast), encoder, labels, decoding, batch_size, o_penalty)
+    return Tagger(TorchRunner(model, autocast_dtype=autocast), encoder, labels, decoding=decoding, batch_size=batch_size,
+                  o_penalty=o_penalty)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -676,12 +677,12 @@ def _batch(windows: Sequence[Window], targets: Sequence[list[int]], encoder: Wor
     return {k: torch.from_numpy(v).to(device) for k, v in batch.items()}
 
 
-def dev_evaluator(tagger: SentenceTagger, dev: Sequence[Sentence]) -> Callable[[StepInfo], tuple[float, dict]]:
+def dev_evaluator(tagger: Tagger, dev: Sequence[Sentence]) -> Callable[[StepInfo], tuple[float, dict]]:
     """``evaluate(info)``: score ``dev`` with the weights being trained; returns its strict F1 (which
     selects the model) and the metrics.jsonl record of the evaluation."""
 
     def evaluate(info: StepInfo) -> tuple[float, dict]:
-        scores = evaluate_by_language(dev, tagger.tag(dev))
+        scores = evaluate_by_language(dev, tagger.tag_sentences(dev))
         f1 = scores["all"]["strict"].micro.f1
         return f1, {"epoch": info.epoch, "step": info.step, "split": "dev", "loss": info.loss, "strict_f1": f1,
                     "conlleval_f1": scores["all"]["conlleval"].micro.f1,
@@ -695,7 +696,7 @@ def dev_evaluator(tagger: SentenceTagger, dev: Sequence[Sentence]) -> Callable[[
 
 
 def finish(
-    config: TrainConfig, model, tagger: SentenceTagger, splits: Splits, start: StartingModel, *,
+    config: TrainConfig, model, tagger: Tagger, splits: Splits, start: StartingModel, *,
     checkpoints: Checkpoints, tagset: str, train_windows: int, steps_per_epoch: int, best_epoch: int | None,
     init_from: str | None, started: float, log: Log,
 ) -> RunResult:
@@ -706,13 +707,13 @@ def finish(
     if not checkpoints.load_best(model):
         log("no epoch trained: keeping the starting weights" if config.epochs <= 0
             else "no dev data: keeping the weights of the last epoch")
-    dev_scores = tagger.scores(dev) if dev else []  # scored once: for the O penalty and the results
+    dev_scores = tagger.scores([s.tokens for s in dev]) if dev else []  # scored once: for the O penalty and the results
     if config.tune_o_penalty and dev:
         tagger.o_penalty = tune_o_penalty(tagger, dev, dev_scores, log)
     elif config.tune_o_penalty:
         log(f"no dev sentences of {config.only_language}: O penalty kept at {tagger.o_penalty:g}")
-    dev_results = evaluate_by_language(dev, tagger.decode(dev, dev_scores)) if dev else None
-    test_results = evaluate_by_language(test, tagger.tag(test)) if test else None
+    dev_results = evaluate_by_language(dev, tagger.tag_sentences(dev, dev_scores)) if dev else None
+    test_results = evaluate_by_language(test, tagger.tag_sentences(test)) if test else None
     seconds = time.time() - started
     meta = ModelMeta(
         ilner_version=__version__,
@@ -742,10 +743,10 @@ def finish(
     return RunResult(output_dir, dev_results, test_results, seconds, start.head.to_dict())
 
 
-def tune_o_penalty(tagger: SentenceTagger, dev: Sequence[Sentence], scores: Sequence[np.ndarray], log: Log) -> float:
+def tune_o_penalty(tagger: Tagger, dev: Sequence[Sentence], scores: Sequence[np.ndarray], log: Log) -> float:
     """The ``O`` penalty (of ``O_PENALTIES``, the smallest on ties) under which ``tagger`` scores
     best on ``dev`` (strict micro F1), given the word ``scores`` of ``dev``."""
-    f1 = {p: evaluate_sentences(dev, tagger.decode(dev, scores, p)).micro.f1 for p in O_PENALTIES}
+    f1 = {p: evaluate_sentences(dev, tagger.tag_sentences(dev, scores, p)).micro.f1 for p in O_PENALTIES}
     best = max(O_PENALTIES, key=lambda p: (f1[p], -p))
     log(f"O penalty {best:g} chosen on dev: strict F1 {100 * f1[best]:.2f} (without it {100 * f1[0.0]:.2f})")
     return best

@@ -1,0 +1,1 @@
+"""Serving trained models over HTTP (``ilner serve``): the app, its models and dynamic batching."""
