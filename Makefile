@@ -14,7 +14,7 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 ILNER_DATA_DIR ?= $(wildcard $(abspath ../shared/datasets))
 export ILNER_DATA_DIR
 
-.PHONY: install run test bench bench-speed clean
+.PHONY: install run run-fast test bench bench-speed clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/ilner data check 'il-ner:*:*'
 	$(BIN)/ilner train --preset cpu
+
+# The main job in about 15 minutes: one BiLSTM, all four languages at once, 6 epochs (the fast
+# preset; runs/fast). Average test F1 about 1.2 points below the cpu preset's.
+run-fast: install
+	$(BIN)/ilner data check 'il-ner:*:*'
+	$(BIN)/ilner train --preset fast
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -16,6 +16,12 @@ text over the character limit). It counts answers by status (any 5xx is a failur
 the server's resident memory every 5 s; "memory flat" compares the last third's mean with the
 first third's (after a warm-up minute of the same load).
 
+``--memory-passes N`` instead tags the test sentences N times in this process, in batches of
+1 to 24 texts as the service gathers them, and prints resident memory and the number of Python
+objects after each pass: what grows, if memory grows (run it again with
+``ONEDNN_PRIMITIVE_CACHE_CAPACITY=0`` to see how much of it is oneDNN's cache of kernels, one per
+input shape, bounded at 1,024 shapes).
+
 Clients and server share the machine (2 cores here), so absolute numbers are a floor; the
 ratios are what carries over. Bounded: at most (2 settings x clients x seconds) + soak seconds
 plus start-up, about 5 minutes with the defaults. Loopback only.
@@ -35,6 +41,9 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+
+
+NO_ANSWER = 599  # the connection failed before an HTTP answer came (counted apart from 5xx)
 
 
 def free_port() -> int:
@@ -91,7 +100,7 @@ def client_loop(port: int, bodies, stop_at: float, record) -> None:
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         except OSError:
-            status = 599
+            status = NO_ANSWER
             connection.close()
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         record(status, time.perf_counter() - started, words)
@@ -158,9 +167,30 @@ def soak(port: int, pid: int, bodies, seconds: float, warmup: float) -> dict:
         thread.join()
     third = max(1, len(memory) // 3)
     first, last = statistics.mean(m for _, m in memory[:third]), statistics.mean(m for _, m in memory[-third:])
-    return {"answers": dict(sorted(statuses.items())), "server_errors": sum(n for s, n in statuses.items() if s >= 500),
+    return {"answers": dict(sorted(statuses.items())),
+            "server_errors": sum(n for s, n in statuses.items() if 500 <= s < 599),
+            "no_answer": statuses.get(NO_ANSWER, 0),
             "rss_first_third_mb": round(first, 1), "rss_last_third_mb": round(last, 1),
             "rss_growth": round(last / first - 1, 4)}
+
+
+def memory_passes(model: str, texts: list[str], passes: int) -> None:
+    import gc
+    import random
+
+    from ilner.inference.tagger import Tagger
+
+    tagger = Tagger.load(model)
+    rng = random.Random(0)
+    for number in range(1, passes + 1):
+        begin = 0
+        while begin < len(texts):
+            size = rng.randint(1, 24)
+            tagger(texts[begin:begin + size])
+            begin += size
+        gc.collect()
+        print(f"pass {number}: resident memory {rss_mb(os.getpid()):.0f} MB, {len(gc.get_objects())} Python objects",
+              flush=True)
 
 
 def main() -> None:
@@ -171,6 +201,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--soak-seconds", type=float, default=180)
     parser.add_argument("--soak-warmup", type=float, default=60)
+    parser.add_argument("--memory-passes", type=int, default=0)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
@@ -182,6 +213,8 @@ def main() -> None:
     bodies = [(json.dumps({"text": " ".join(s.tokens)}, ensure_ascii=False).encode(), len(s.tokens)) for s in test]
     print(f"{len(bodies)} {args.language} test sentences, {sum(w for _, w in bodies)} words; load average "
           f"{os.getloadavg()[0]:.2f}; model {args.model}", flush=True)
+    if args.memory_passes:
+        return memory_passes(args.model, [" ".join(s.tokens) for s in test], args.memory_passes)
     results: dict = {"runs": []}
     for name, wait in (("batching", 5.0), ("no batching", 0.0)):
         process, port = start_server(args.model, wait)
@@ -212,7 +245,8 @@ def main() -> None:
             stop_server(process)
         s = results["soak"]
         print(f"\nsoak {args.soak_seconds:.0f} s (after {args.soak_warmup:.0f} s warm-up), 8 clients, 1 request in 5 bad: "
-              f"answers by status {s['answers']}; server errors {s['server_errors']}; resident memory "
+              f"answers by status {s['answers']} ({NO_ANSWER}: no answer); server errors {s['server_errors']}, "
+              f"no answer {s['no_answer']}; resident memory "
               f"{s['rss_first_third_mb']} -> {s['rss_last_third_mb']} MB ({100 * s['rss_growth']:+.1f}%)")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

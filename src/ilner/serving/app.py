@@ -283,7 +283,11 @@ def _validation_message(errors: list[dict]) -> str:
 
 class _BodyLimit:
     """Refuses (413) a request whose body is over ``max_bytes``, by its Content-Length or, sent
-    in chunks, as soon as it passes the limit; the body is read once and handed on."""
+    in chunks, as soon as it passes the limit; the body is read once and handed on. The rest of
+    a refused body is read and dropped (up to ``DRAIN_FACTOR`` times the limit), so that the
+    client, still sending, gets the 413 and not a reset connection."""
+
+    DRAIN_FACTOR = 8
 
     def __init__(self, app, max_bytes: int):
         self.app = app
@@ -294,7 +298,7 @@ class _BodyLimit:
             return await self.app(scope, receive, send)
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            return await self._refuse(scope, receive, send)
+            return await self._refuse(scope, receive, send, more=True)
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -303,7 +307,7 @@ class _BodyLimit:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > self.max_bytes:
-                return await self._refuse(scope, receive, send)
+                return await self._refuse(scope, receive, send, more=message.get("more_body", False), read=size)
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
@@ -318,7 +322,13 @@ class _BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope, receive, send):
+    async def _refuse(self, scope, receive, send, more: bool, read: int = 0):
+        while more and read <= self.DRAIN_FACTOR * self.max_bytes:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            read += len(message.get("body", b""))
+            more = message.get("more_body", False)
         response = error_response(413, f"the request body is over {self.max_bytes} bytes; send less text per "
                                        "request", headers={"Connection": "close"})
         await response(scope, receive, send)
