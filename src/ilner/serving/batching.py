@@ -86,7 +86,7 @@ class Batcher:
                 break
             try:
                 job = await asyncio.wait_for(self._queue.get(), remaining)
-            except TimeoutError:
+            except asyncio.TimeoutError:  # TimeoutError itself from Python 3.11
                 break
             jobs.append(job)
             size += job.size
