@@ -7,7 +7,7 @@ import os
 import sys
 import traceback
 
-from ilner.cli import data_check, data_convert, data_fetch, data_repair, data_stats, evaluate, export, predict, pretrain, serve, train  # noqa: F401
+from ilner.cli import benchmark, data_check, data_convert, data_fetch, data_repair, data_stats, evaluate, export, predict, pretrain, serve, train  # noqa: F401
 from rich.markup import escape
 
 from ilner.cli._app import Escaped, Session, app, err_console

@@ -1,0 +1,131 @@
+"""`ilner benchmark`: scores on outside benchmarks, comparable types only, seen and unseen entities."""
+
+import doctest
+import json
+from pathlib import Path
+
+import pytest
+
+from ilner.data import Sentence, load_tagset
+from ilner.data.tagsets import load_mapping
+from ilner.evaluation import benchmarking
+from ilner.evaluation.benchmarking import Benchmark, score
+from training_helpers import tiny_trained_model
+
+
+def test_the_module_examples_run():
+    assert doctest.testmod(benchmarking).failed == 0
+
+
+def _bench(gold):
+    return Benchmark("toy", "hindi", gold, load_tagset("hiner-original"),
+                     {view: load_mapping(f"hiner-original_to_{view}") for view in ("il-ner", "coarse")})
+
+
+def test_types_the_benchmark_does_not_annotate_are_not_scored_on_either_side():
+    tokens = ("राम", "ने", "दीवाली", "पर", "गीता", "पढ़ी", "और", "5", "लड्डू")
+    gold = [Sentence(tokens, ("B-PERSON", "O", "B-FESTIVAL", "O", "B-LITERATURE", "O", "O", "B-NUMEX", "O"))]
+    predicted = [Sentence(tokens, ("B-NEP", "O", "B-NETI", "O", "B-NEAR", "O", "O", "B-NEN", "O"))]
+    il_ner = score(_bench(gold), predicted, None, bootstrap=0)
+    assert il_ner.gold_types_dropped == ["FESTIVAL", "GAME", "LANGUAGE", "MISC", "RELIGION"]
+    assert il_ner.scored_types == ["NEAR", "NEL", "NEN", "NEO", "NEP", "NETI"] and il_ner.predicted_dropped == {}
+    # FESTIVAL is O in the gold's IL-NER view, so the model's NETI there is a false positive: 3 of 4 right.
+    assert (il_ner.strict.micro.correct, il_ner.strict.micro.predicted, il_ner.gold_entities) == (3, 4, 3)
+    coarse = score(_bench(gold), predicted, load_mapping("il-ner_to_coarse"), view="coarse", bootstrap=0)
+    # Coarse: only PER/LOC/ORG are scored; the model's NETI, NEAR and NEN are set to O and counted.
+    assert coarse.scored_types == ["LOC", "ORG", "PER"] and coarse.predicted_dropped == {"NEAR": 1, "NEN": 1, "NETI": 1}
+    assert coarse.strict.micro.f1 == 1.0 and coarse.gold_entities == 1
+
+
+def test_seen_and_unseen_entities_are_scored_apart():
+    tokens = ("राम", "और", "श्याम", "दिल्ली", "गए")
+    gold = [Sentence(tokens, ("B-PERSON", "O", "B-PERSON", "B-LOCATION", "O"))]
+    predicted = [Sentence(tokens, ("B-NEP", "O", "O", "B-NEL", "O"))]
+    result = score(_bench(gold), predicted, None, bootstrap=0, training_entities={"राम", "दिल्ली"})
+    assert result.unseen_share == pytest.approx(1 / 3)
+    assert result.f1_seen == 1.0 and result.f1_unseen == 0.0
+
+
+@pytest.fixture(scope="module")
+def hindi_model(tmp_path_factory):
+    return tiny_trained_model(tmp_path_factory.mktemp("bench"), 400).output_dir
+
+
+def test_benchmark_on_hiner_equals_the_manual_convert_predict_evaluate_route(hindi_model, tmp_path, cli):
+    code, _, err = cli("benchmark", hindi_model, "hiner:original:validation", "--bootstrap", "50",
+                       "--json", tmp_path / "bench.json")
+    assert code == 0, err
+    [result] = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))["results"]
+    gold, predicted = tmp_path / "gold.conll", tmp_path / "pred.conll"
+    assert cli("data", "convert", "hiner:original:validation", gold, "--to", "conll", "--map", "hiner-original_to_il-ner")[0] == 0
+    assert cli("predict", hindi_model, gold, "--input-format", "conll", "--format", "conll", "-o", predicted)[0] == 0
+    code, _, err = cli("evaluate", gold, predicted, "--json", tmp_path / "manual.json")
+    assert code == 0, err
+    manual = json.loads((tmp_path / "manual.json").read_text(encoding="utf-8"))
+    assert result["strict"]["micro"] == manual["micro"] and result["strict"]["per_type"] == manual["per_type"]
+    assert result["sentences"] == 10851 and result["seen_in_training"] is False and result["predicted_dropped"] == {}
+    low, high = result["strict_f1_interval"]
+    assert low <= result["strict"]["micro"]["f1"] <= high
+    assert 0 < result["unseen_share"] < 1  # the model saw 400 Hindi sentences' entities
+
+
+def test_a_file_of_your_own_with_its_map(hindi_model, tmp_path, cli):
+    gold = tmp_path / "mine.conll"
+    gold.write_text("राम\tB-PER\nदिल्ली\tB-CITY\nगए\tO\n\nमोदी\tB-PER\nने\tO\nकहा\tB-VERB\n\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("source: mine\nmap:\n  PER: NEP\n  CITY: NEL\n  VERB: O\n", encoding="utf-8")
+    code, out, err = cli("benchmark", hindi_model, gold, "--tagset-map", mapping, "--language", "hindi",
+                         "--bootstrap", "0", "--json", tmp_path / "r.json")
+    assert code == 0, err
+    [result] = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
+    assert result["gold_entities"] == 3 and result["gold_types_dropped"] == ["VERB"] and result["language"] == "hindi"
+    assert "gold types left out: VERB" in out
+    # The coarse view goes through IL-NER's: PER and CITY count, VERB does not.
+    code, _, err = cli("benchmark", hindi_model, gold, "--tagset-map", mapping, "--coarse", "--bootstrap", "0",
+                       "--json", tmp_path / "c.json")
+    assert code == 0 and json.loads((tmp_path / "c.json").read_text())["results"][0]["scored_types"] == ["LOC", "PER"]
+
+
+@pytest.mark.parametrize(("map_text", "message"), [
+    ("map:\n  PER: NEP\n  CITY: NEL\n", "VERB, which"),                # a type of the file missing from the map
+    ("map:\n  PER: PERSON\n  CITY: NEL\n  VERB: O\n", "not an IL-NER type"),
+    ("map:\n  per: NEP\n", "upper case"),
+    ("target: coarse\nmap:\n  PER: PER\n", "must be il-ner"),
+    ("just text", "needs 'map:'"),
+])
+def test_a_bad_map_is_one_clear_line(hindi_model, tmp_path, cli, map_text, message):
+    gold = tmp_path / "mine.conll"
+    gold.write_text("राम\tB-PER\nदिल्ली\tB-CITY\nगए\tB-VERB\n\n", encoding="utf-8")
+    (tmp_path / "map.yaml").write_text(map_text, encoding="utf-8")
+    code, _, err = cli("benchmark", hindi_model, gold, "--tagset-map", tmp_path / "map.yaml", "--bootstrap", "0")
+    assert code == 2 and message in err and "Traceback" not in err, err
+
+
+def test_unknown_benchmarks_and_missing_maps_are_clear_errors(hindi_model, tmp_path, cli):
+    code, _, err = cli("benchmark", hindi_model, "no-such-benchmark:x:y")
+    assert code == 2 and "no-such-benchmark" in err
+    (tmp_path / "gold.conll").write_text("राम\tB-PER\n\n", encoding="utf-8")
+    code, _, err = cli("benchmark", hindi_model, tmp_path / "gold.conll")
+    assert code == 2 and "--tagset-map" in err
+
+
+def test_a_benchmark_in_the_training_data_is_marked(tmp_path, cli, mirror):
+    """A model whose first stage learnt from HiNER validation: that benchmark is seen in training."""
+    from ilner.models.directory import read_meta
+
+    root = tmp_path / "model"
+    config = tiny_trained_model(root, 50)
+    (tmp_path / "map.yaml").write_text("map: {NEP: NEP, NEL: NEL, NEO: NEO, NEAR: NEAR, NETI: NETI, NEN: NEN}\n")
+    meta = read_meta(config.output_dir)
+    meta.config["ner_init"] = {"train": ["hiner:original:validation"]}
+    meta.write(Path(config.output_dir))
+    code, out, err = cli("benchmark", config.output_dir, "hiner:collapsed:validation", "--bootstrap", "0",
+                         "--json", tmp_path / "r.json")
+    assert code == 0 and "(seen in training)" in out  # the same sentences in HiNER's other tagset
+    code, out, err = cli("benchmark", config.output_dir, tmp_path / "model" / "Hindi-train.txt", "--tagset-map",
+                         tmp_path / "map.yaml", "--bootstrap", "0")
+    assert code == 0 and "(seen in training)" in out, err  # the model's own training file
+    code, out, err = cli("benchmark", config.output_dir, "hiner:original:validation", "--bootstrap", "0",
+                         "--json", tmp_path / "r.json")
+    assert code == 0 and json.loads((tmp_path / "r.json").read_text())["results"][0]["seen_in_training"] is True
+    assert "(seen in training)" in out
