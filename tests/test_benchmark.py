@@ -129,3 +129,20 @@ def test_a_benchmark_in_the_training_data_is_marked(tmp_path, cli, mirror):
                          "--json", tmp_path / "r.json")
     assert code == 0 and json.loads((tmp_path / "r.json").read_text())["results"][0]["seen_in_training"] is True
     assert "(seen in training)" in out
+
+
+def test_update_card_records_the_table(hindi_model, tmp_path, cli):
+    from ilner.models.directory import read_meta
+
+    gold = tmp_path / "mine.conll"
+    gold.write_text("राम\tB-PER\nदिल्ली\tB-CITY\nगए\tO\n\n", encoding="utf-8")
+    (tmp_path / "map.yaml").write_text("map: {PER: NEP, CITY: NEL}\n", encoding="utf-8")
+    code, _, err = cli("benchmark", hindi_model, gold, "--tagset-map", tmp_path / "map.yaml", "--bootstrap", "20",
+                       "--update-card")
+    assert code == 0, err
+    row = read_meta(hindi_model).benchmarks["il-ner"][str(gold)]
+    assert row["gold_entities"] == 2 and row["scored_types"] == ["NEL", "NEP"]
+    card = (Path(hindi_model) / "README.md").read_text(encoding="utf-8")
+    assert "## Outside benchmarks (il-ner types" in card and f"| {gold} | " in card
+    code, _, err = cli("benchmark", tmp_path, gold, "--tagset-map", tmp_path / "map.yaml", "--update-card")
+    assert code == 2 and "not a model directory" in " ".join(err.replace("│", " ").split())

@@ -21,6 +21,7 @@ def benchmark(
     tagset_map: Annotated[Optional[Path], typer.Option("--tagset-map", help="For a file of your own: YAML mapping each of its types to an IL-NER type or O.")] = None,
     language: Annotated[Optional[str], typer.Option(help="For a file of your own: its language (e.g. hindi).")] = None,
     bootstrap: Annotated[int, typer.Option(min=0, help="Resamples for the 95% interval of strict F1 (0: none).")] = 1000,
+    update_card: Annotated[bool, typer.Option("--update-card", help="Also record the table in the model's ilner.json and model card (README.md).")] = False,
     json_path: JsonOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -32,8 +33,10 @@ def benchmark(
 
     Example: ilner benchmark runs/cpu/urdu urdu-uner
     """
-    from ilner.evaluation.benchmarking import benchmark as run_benchmark
+    from ilner.evaluation.benchmarking import benchmark as run_benchmark, update_card as record
 
+    if update_card and not (Path(model) / "ilner.json").is_file():
+        raise typer.BadParameter(f"{model} is not a model directory written by ilner train", param_hint="--update-card")
     run = run_benchmark(model, benchmarks or [], view="coarse" if coarse else "il-ner", bootstrap=bootstrap,
                         tagset_map=tagset_map, language=language, zero_shot=zero_shot, data_dir=data_dir,
                         progress=progress)
@@ -48,6 +51,9 @@ def benchmark(
         err_console.print(f"note: {note}", soft_wrap=True)
     if json_path:
         write_json(json_path, run.to_dict())
+    if update_card:
+        record(model, run)
+        err_console.print(f"model card updated: {Path(model) / 'README.md'}")
 
 
 def _table(run) -> Table:

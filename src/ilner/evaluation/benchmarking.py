@@ -365,3 +365,27 @@ def _training_data(sources: list[str], data_dir, notes: list[str]) -> tuple[froz
         notes.append(f"the model's training data cannot be read here ({error}); seen and unseen entities not told apart")
         return keys, None
     return keys, names
+
+
+def update_card(model_dir: str | Path, run: BenchmarkRun) -> None:
+    """Record ``run``'s results in the model's ``ilner.json`` (``benchmarks``, by view and name,
+    replacing earlier rows of the same benchmark) and write its model card again."""
+    from ilner.data.files import atomic_write_text
+    from ilner.errors import IlnerError
+    from ilner.models.directory import META_FILE, read_meta
+    from ilner.training.modelcard import model_card
+
+    directory = Path(model_dir)
+    if not (directory / META_FILE).is_file():
+        raise IlnerError(f"{model_dir}: --update-card needs a model directory written by ilner train (with {META_FILE})")
+    meta = read_meta(directory)
+    if not meta.config:
+        raise IlnerError(f"{directory / META_FILE} records no training run, so there is no model card to update")
+    rows = meta.benchmarks.setdefault(run.view, {})
+    for r in run.results:
+        rows[r.name] = {"language": r.language, "sentences": r.sentences, "gold_entities": r.gold_entities,
+                        "scored_types": r.scored_types, "strict_f1": r.strict.micro.f1,
+                        "interval": None if r.interval is None else [r.interval.low, r.interval.high],
+                        "seen_in_training": r.seen_in_training, "unseen_share": r.unseen_share}
+    meta.write(directory)
+    atomic_write_text(directory / "README.md", model_card(meta.to_dict()))

@@ -61,13 +61,15 @@ class ModelMeta:
     config: dict = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
     pretraining: dict = field(default_factory=dict)  # a masked-LM pre-trained encoder's record
+    benchmarks: dict = field(default_factory=dict)  # view -> benchmark -> row (ilner benchmark --update-card)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     def write(self, directory: Path) -> None:
-        (Path(directory) / META_FILE).write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n",
-                                                 encoding="utf-8")
+        from ilner.data.files import atomic_write_text
+
+        atomic_write_text(Path(directory) / META_FILE, json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n")
 
     @classmethod
     def from_text(cls, text: str, source: str) -> ModelMeta:
@@ -111,6 +113,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "tagset": (str, type(None)), "labels": (list,), "languages": (list,), "script": (str,),
     "max_length": (int,), "window_overlap": (int,), "decoding": (str,), "o_penalty": (int, float),
     "weights_sha256": (str, type(None)), "init_from": (str, type(None)), "scores": (dict,), "config": (dict,),
+    "benchmarks": (dict,),
 }
 
 

@@ -30,6 +30,20 @@ def results_table(scores: dict) -> str:
     return "\n".join(lines)
 
 
+def benchmarks_table(rows: dict) -> str:
+    """Markdown: one row per outside benchmark (``ilner benchmark --update-card``), strict F1 with
+    its 95% interval on the types both annotate."""
+    lines = ["| benchmark | language | sentences | gold entities | types scored | strict F1 [95%] | unseen entities |",
+             "|---|---|---|---|---|---|---|"]
+    for name, row in rows.items():
+        low_high = f" [{_pct(row['interval'][0])}, {_pct(row['interval'][1])}]" if row.get("interval") else ""
+        unseen = "–" if row.get("unseen_share") is None else f"{100 * row['unseen_share']:.0f}%"
+        note = " (seen in training)" if row.get("seen_in_training") else ""
+        lines.append(f"| {name}{note} | {row.get('language') or ''} | {row['sentences']} | {row['gold_entities']} | "
+                     f"{', '.join(row['scored_types'])} | {_pct(row['strict_f1'])}{low_high} | {unseen} |")
+    return "\n".join(lines)
+
+
 def model_card(meta: dict) -> str:
     config = meta["config"]
     languages = meta["languages"]
@@ -81,6 +95,8 @@ def model_card(meta: dict) -> str:
     for split in ("test", "dev"):
         if split in meta["scores"]:
             parts.append(f"## {split.capitalize()} results (entity-level F1, %)\n\n{results_table(meta['scores'][split])}")
+    for view, rows in meta.get("benchmarks", {}).items():
+        parts.append(f"## Outside benchmarks ({view} types; `ilner benchmark`)\n\n{benchmarks_table(rows)}")
     parts.append(
         "## Use\n\nWith ilner, which tokenizes raw text, applies the script transform recorded in "
         "`ilner.json` and decodes valid IOB2 (entity offsets point into your text):\n\n"
