@@ -146,3 +146,15 @@ def test_update_card_records_the_table(hindi_model, tmp_path, cli):
     assert "## Outside benchmarks (il-ner types" in card and f"| {gold} | " in card
     code, _, err = cli("benchmark", tmp_path, gold, "--tagset-map", tmp_path / "map.yaml", "--update-card")
     assert code == 2 and "not a model directory" in " ".join(err.replace("│", " ").split())
+
+
+def test_the_python_api_returns_the_result_object(hindi_model, tmp_path):
+    from ilner.evaluation import BenchmarkRun, benchmark
+
+    gold = tmp_path / "mine.conll"
+    gold.write_text("राम\tB-PER\nदिल्ली\tB-CITY\nगए\tO\n\n", encoding="utf-8")
+    (tmp_path / "map.yaml").write_text("map: {PER: NEP, CITY: NEL}\n", encoding="utf-8")
+    run = benchmark(hindi_model, [str(gold)], tagset_map=tmp_path / "map.yaml", language="hindi", bootstrap=0)
+    assert isinstance(run, BenchmarkRun) and run.view == "il-ner" and run.training_sources
+    [result] = run.results
+    assert result.gold_entities == 2 and result.to_dict()["benchmark"] == str(gold)
