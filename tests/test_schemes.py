@@ -1,5 +1,5 @@
 from ilner.data.schemes import (
-    Chunk, chunks, chunks_to_iob2, detect_scheme, fix_iob2, iob2_to_bioes, split_tag, to_iob2_prefix,
+    Chunk, chunks, chunks_to_iob2, detect_scheme, fix_iob2, hyphenate, iob2_to_bioes, split_tag, to_iob2_prefix,
 )
 
 
@@ -68,3 +68,7 @@ def test_strict_and_conlleval_chunks_differ_on_stray_inside_tags():
 def test_chunks_to_iob2_inverts_chunks():
     tags = ["B-NEP", "I-NEP", "O", "B-NEL", "B-NEL"]
     assert chunks_to_iob2(len(tags), chunks(tags)) == tags
+
+
+def test_hyphenate_reads_iob_tags_written_without_a_hyphen():
+    assert [hyphenate(t) for t in ["BNEP", "INEO", "BED", "O", "B-NEL", "B"]] == ["B-NEP", "I-NEO", "B-ED", "O", "B-NEL", "B"]

@@ -13,8 +13,7 @@ from ilner.cli._app import (
 )
 from ilner.cli._render import pct, print_fitted, write_json
 from ilner.data.check import overlaps
-from ilner.data.io import read_corpus
-from ilner.data.repair import RULE_DESCRIPTIONS, RULES
+from ilner.data.repair import MARKUP_RULES, RULE_DESCRIPTIONS, RULES
 from ilner.data.sources import resolve
 from ilner.errors import DataError
 
@@ -40,10 +39,7 @@ def check(
     for spec in data:
         for source in resolve(spec, data_dir, progress):
             try:
-                corpus = read_corpus(
-                    source.path, tagset=tagset or source.tagset, scheme=input_scheme,
-                    keep_unknown=keep_unknown, language=source.language, split=source.split,
-                )
+                corpus = source.read(tagset=tagset or source.tagset, scheme=input_scheme, keep_unknown=keep_unknown)
             except DataError as error:
                 errors.append(str(error))
                 continue
@@ -55,7 +51,9 @@ def check(
     table.add_column("scheme")
     table.add_column("sentences", justify="right")
     table.add_column("entities", justify="right")
-    for rule in RULES:
+    # The markup rules get a column only where a file needed them (inline-markup corpora).
+    rules = [r for r in RULES if r not in MARKUP_RULES or any(c.report.counts[r] for _, c in files)]
+    for rule in rules:
         table.add_column(rule, justify="right")
     table.add_column("unknown types")
     for source, corpus in files:
@@ -66,14 +64,14 @@ def check(
         scheme = report.scheme + ("" if report.encoding == "utf-8" else f", {report.encoding}")
         table.add_row(
             source.name, scheme, str(len(corpus)), str(sum(corpus.entity_counts().values())),
-            *(str(report.counts.get(rule, 0)) for rule in RULES), unknown,
+            *(str(report.counts.get(rule, 0)) for rule in rules), unknown,
         )
     print_fitted(console, table)
-    console.print("Rules: " + "; ".join(f"[bold]{r}[/bold]: {RULE_DESCRIPTIONS[r]}" for r in RULES), soft_wrap=True)
+    console.print("Rules: " + "; ".join(f"[bold]{r}[/bold]: {RULE_DESCRIPTIONS[r]}" for r in rules), soft_wrap=True)
 
     for source, corpus in files:
         for line, text in corpus.report.skipped_lines:
-            console.print(f"{source.path}:{line}: skipped malformed line {text!r}", markup=False, soft_wrap=True)
+            console.print(f"{corpus.source}:{line}: skipped malformed line {text!r}", markup=False, soft_wrap=True)
 
     leaks = overlaps(grouped)
     leak_table = Table(title="Overlap between splits", title_justify="left")
@@ -97,9 +95,9 @@ def check(
                 count = corpus.report.counts[rule]
                 more = f" (and {count - len(lines)} more)" if count > len(lines) else ""
                 for line in lines:
-                    errors.append(f"{source.path}:{line}: {RULE_DESCRIPTIONS[rule]} [{rule}]")
+                    errors.append(f"{corpus.source}:{line}: {RULE_DESCRIPTIONS[rule]} [{rule}]")
                 if more:
-                    errors.append(f"{source.path}: {rule}{more}")
+                    errors.append(f"{corpus.source}: {rule}{more}")
 
     if json_path:
         write_json(json_path, {

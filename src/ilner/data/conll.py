@@ -86,6 +86,51 @@ def parse_conll(text: str, report: RepairReport, tags_optional: bool = False) ->
     return sentences
 
 
+# Header names of the three columns of a sentence-id table (MahaNER: words, labels, sentence_id).
+_TOKEN_COLUMNS = ("words", "word", "tokens", "token")
+_TAG_COLUMNS = ("labels", "label", "tags", "tag")
+_SENTENCE_COLUMNS = ("sentence_id", "sentence")
+
+
+def parse_sentence_id_table(text: str, report: RepairReport) -> list[RawSentence]:
+    """Split a tab-separated table with a header row (``words labels sentence_id``) into sentences.
+
+    One token a row and no blank lines: a sentence ends where the sentence id changes (a blank
+    line ends one too). A row without a field for each column is a ``malformed-line`` repair."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    rows = enumerate(text.split("\n"), start=1)
+    header_line, header = next(((n, line) for n, line in rows if line.strip()), (1, ""))
+    names = [name.strip().lower() for name in header.split("\t")]
+    columns = [next((names.index(n) for n in choices if n in names), None)
+               for choices in (_TOKEN_COLUMNS, _TAG_COLUMNS, _SENTENCE_COLUMNS)]
+    if None in columns:
+        raise DataError(report.source, f"the header row {header!r} must name a token column (words), a tag "
+                        "column (labels) and a sentence_id column, separated by tabs", line=header_line)
+    token_at, tag_at, sentence_at = columns
+    sentences: list[RawSentence] = []
+    current: RawSentence = ([], [], [])
+    sentence_id = None
+    for number, line in rows:
+        fields = line.split("\t")
+        if not line.strip() or len(fields) != len(names) or not fields[token_at].strip():
+            if line.strip():
+                report.add(MALFORMED_LINE, number)
+                report.skipped_lines.append((number, line))
+            else:
+                sentence_id = None  # a blank line ends the sentence too
+            continue
+        if fields[sentence_at].strip() != sentence_id and current[0]:
+            sentences.append(current)
+            current = ([], [], [])
+        sentence_id = fields[sentence_at].strip()
+        current[0].append(fields[token_at])
+        current[1].append(clean_tag(fields[tag_at], number, report))
+        current[2].append(number)
+    if current[0]:
+        sentences.append(current)
+    return sentences
+
+
 class _Columns:
     """Checks that a file's token lines have one number of columns and that the last one holds the tags."""
 

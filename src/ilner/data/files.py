@@ -13,10 +13,13 @@ from __future__ import annotations
 import codecs
 import errno
 import hashlib
+import lzma
 import os
 import re
 import stat
+import tarfile
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -154,6 +157,42 @@ def read_text(path: str | Path, max_line: int | None = MAX_LINE_CHARS) -> tuple[
     except IsADirectoryError:
         raise DataError(str(path), "is a directory, not a file") from None
     except OSError as error:
+        raise DataError(str(path), f"cannot be read: {error.strerror}") from None
+
+
+def member_source(path: str | Path, member: str) -> str:
+    """How errors name a file inside an archive: ``uner.txt.tar.gz[ner/uner.txt]``."""
+    return f"{path}[{member}]"
+
+
+def read_member(path: str | Path, member: str, max_line: int | None = MAX_LINE_CHARS) -> tuple[str, str]:
+    """Read and decode one member of a tar archive (gzip, xz, bzip2 or none) in memory.
+
+    Nothing is extracted and no name from the archive is ever used as a path: the member is
+    looked up by its exact name and read as a stream, so a hostile archive cannot write anywhere.
+    """
+    try:
+        with tarfile.open(path, "r:*") as archive:
+            try:
+                info = archive.getmember(member)
+            except KeyError:
+                files = [m.name for m in archive.getmembers() if m.isfile()]
+                listed = ", ".join(files[:10]) + (f" and {len(files) - 10} more" if len(files) > 10 else "")
+                raise DataError(str(path), f"the archive has no member {member!r}; it holds {listed or 'no files'}: "
+                                "give one of those, or check that this is the right archive") from None
+            handle = archive.extractfile(info) if info.isfile() else None
+            if handle is None:
+                raise DataError(str(path), f"member {member!r} of the archive is not a regular file")
+            return read_stream(handle, member_source(path, member), max_line)
+    except FileNotFoundError:
+        raise DataError(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise DataError(str(path), "is a directory, not a file") from None
+    except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as error:
+        raise DataError(str(path), f"is not a readable tar archive ({error}); download it again") from None
+    except OSError as error:  # gzip's BadGzipFile is an OSError with no file name
+        if error.filename is None and error.errno is None:
+            raise DataError(str(path), f"is not a readable tar archive ({error}); download it again") from None
         raise DataError(str(path), f"cannot be read: {error.strerror}") from None
 
 

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ilner.data.conll import parse_conll, write_conll
+from ilner.data.conll import RawSentence, parse_conll, parse_sentence_id_table, write_conll
 from ilner.data.corpus import Corpus, Sentence
-from ilner.data.files import read_text
-from ilner.data.jsonl import parse_jsonl, write_jsonl
+from ilner.data.files import member_source, read_member, read_text
+from ilner.data.inline import parse_inline
+from ilner.data.jsonl import parse_json_arrays, parse_jsonl, write_jsonl
 from ilner.data.repair import RULE_DESCRIPTIONS, RepairReport, TagRepairer
-from ilner.data.schemes import SCHEMES, detect_scheme
+from ilner.data.schemes import SCHEMES, detect_scheme, hyphenate
 from ilner.data.tagsets import Tagset, load_tagset
 from ilner.errors import DataError
 
-FORMATS = ("conll", "jsonl")
+FORMATS = ("conll", "jsonl")  # what ilner writes, and guesses from a file name
+# Layouts of registered outside corpora, read only when a file is declared so (DataFile.file_format).
+_LAYOUT_PARSERS: dict[str, Callable[[str, RepairReport], list[RawSentence]]] = {
+    "inline": parse_inline,
+    "sentence-id": parse_sentence_id_table,
+    "json-arrays": parse_json_arrays,
+}
+READ_FORMATS = FORMATS + tuple(_LAYOUT_PARSERS)
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
 
 
@@ -36,30 +44,41 @@ def read_corpus(
     split: str | None = None,
     text: str | None = None,
     predicted: bool = False,
+    member: str | None = None,
+    hyphenless: bool = False,
 ) -> Corpus:
-    """Read a CoNLL or JSONL file into IOB2 sentences, applying the repair rules.
+    """Read a corpus file (CoNLL, JSONL, or one of READ_FORMATS) into IOB2 sentences, applying the
+    repair rules.
 
     ``tagset=None`` keeps every type. ``repair_iob=False`` leaves ``I-X`` after ``O`` as it is
     (rule 6), as predictions must be read so that the strict and conlleval schemes can differ. ``strict=True`` raises a DataError at the first repair
     instead of repairing. ``text`` reads already-decoded contents (e.g. stdin) labelled ``path``.
     ``predicted`` reads the predictions of ``ilner predict``'s JSONL output (``predicted_tags``,
     ``predicted_entities``), where the records also keep their gold ``tags`` and ``entities``.
+    ``member`` reads that file of the tar archive ``path``, in memory. ``hyphenless`` reads tags
+    written ``BNEP`` as ``B-NEP``: set it only for files declared so.
     """
-    source = str(path)
+    file_format = file_format or guess_format(member or path)
+    if file_format not in READ_FORMATS:
+        raise ValueError(f"unknown format {file_format!r}; use one of {', '.join(READ_FORMATS)}")
+    source = member_source(path, member) if member else str(path)
     if isinstance(tagset, str):
         tagset = load_tagset(tagset)
     if scheme != "auto" and scheme not in SCHEMES:
         raise DataError(source, f"unknown tagging scheme {scheme!r}; use one of auto, {', '.join(SCHEMES)}")
     if text is None:
-        text, encoding = read_text(path)
+        text, encoding = read_member(path, member) if member else read_text(path)
     else:
         encoding = "utf-8"
     report = RepairReport(source, encoding=encoding)
-    file_format = file_format or guess_format(path)
     if file_format == "jsonl":
         raw = parse_jsonl(text, source, report, predicted)
-    else:
+    elif file_format == "conll":
         raw = parse_conll(text, report, tags_optional)
+    else:
+        raw = _LAYOUT_PARSERS[file_format](text, report)
+    if hyphenless:
+        raw = [(tokens, [hyphenate(tag) for tag in tags], lines) for tokens, tags, lines in raw]
     if not raw:
         if not text:
             what = "is empty"

@@ -211,6 +211,28 @@ def parse_jsonl(text: str, source: str, report: RepairReport, predicted: bool = 
     return sentences
 
 
+def parse_json_arrays(text: str, report: RepairReport) -> list[RawSentence]:
+    """Parse lines of ``[text, [tag, ...]]`` (banglakit's layout): one tag per whitespace-separated
+    token of the text, in any scheme (BILUO there). A tag count that differs from the token count
+    is an error naming the line: which tag belongs to which word cannot be told."""
+    source, sentences = report.source, []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        record = _parse_line(line, source, number)
+        if not (isinstance(record, list) and len(record) == 2 and isinstance(record[0], str)
+                and isinstance(record[1], list) and all(isinstance(tag, str) for tag in record[1])):
+            _fail(source, number, "each line must be a JSON array [text, [tags]], the tags strings")
+        tokens, tags = record[0].split(), record[1]
+        if len(tokens) != len(tags):
+            _fail(source, number, f"{len(tokens)} whitespace-separated tokens in the text but {len(tags)} tags; "
+                  "give one tag per token")
+        check_conll_tokens(tokens, source, number)
+        if tokens:
+            sentences.append((tokens, [clean_tag(tag, number, report) for tag in tags], [number] * len(tokens)))
+    return sentences
+
+
 def check_conll_tokens(tokens: list[str], source: str, line: int) -> None:
     """Every token must survive being written as CoNLL and read back (see the module docstring)."""
     for token in tokens:

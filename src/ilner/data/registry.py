@@ -6,6 +6,12 @@ and is otherwise downloaded from its pinned upstream commit and checked against 
 
 Datasets are addressed as ``il-ner:hindi:train``; the subset and split accept shell-style
 wildcards (``il-ner:*:test``). Anything else is read as a file path.
+
+Besides IL-NER and HiNER, the registry holds outside benchmarks in layouts of their own (inline
+markup, IO tags, a sentence-id column, JSON arrays, a file inside a tar archive). Each entry says
+how its file is read (``file_format``, ``member``, ``scheme``, ``hyphenless``), in which tagset,
+and which mappings take that tagset onto ``il-ner`` and ``coarse``, so that commands read every
+registered file alike.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -32,7 +38,12 @@ _HINER_REPO, _HINER_COMMIT = "cfiltnlp/HiNER", "5e12e796a7a4b7b8880b2e876adb2789
 
 @dataclass(frozen=True)
 class DataFile:
-    """One registered file: its address parts, tagset, and pinned upstream location."""
+    """One registered file: its address parts, tagset, pinned upstream location, and how to read it.
+
+    ``upstream_path`` and ``sha256`` are those of the file as served, an archive included;
+    ``member`` names the file inside the archive that holds the corpus. ``mappings`` names the
+    built-in mappings from ``tagset`` onto other tagsets (see ``mapping_to``).
+    """
 
     dataset: str
     subset: str
@@ -44,6 +55,13 @@ class DataFile:
     upstream_path: str
     mirror_path: str
     sha256: str
+    _: KW_ONLY
+    file_format: str = "conll"  # one of ilner.data.io.READ_FORMATS
+    member: str | None = None  # the corpus inside a .tar.gz/.tar.xz archive
+    scheme: str = "auto"  # the tagging scheme the file is written in, when it is known
+    hyphenless: bool = False  # tags written BNEP, INEO for B-NEP, I-NEO
+    licence: str = "none stated"
+    mappings: tuple[str, ...] = ()
 
     @property
     def address(self) -> str:
@@ -53,20 +71,58 @@ class DataFile:
     def url(self) -> str:
         return RAW_URL.format(repo=self.repo, commit=self.commit, path=self.upstream_path)
 
+    def mapping_to(self, target: str) -> str | None:
+        """The name of the built-in mapping from this file's tagset onto ``target`` (a tagset
+        name); None when the file is in ``target`` already."""
+        if target == self.tagset:
+            return None
+        found = next((m for m in self.mappings if m == f"{self.tagset}_to_{target}"), None)
+        if found is None:
+            known = ", ".join(self.mappings) or "none"
+            raise IlnerError(f"{self.address} has no mapping onto tagset {target!r}; its mappings: {known}")
+        return found
+
 
 def _il_ner(language: str, split: str, sha256: str) -> DataFile:
     name = language.capitalize()
     return DataFile(
         "il-ner", language, split, language, "il-ner", _IL_NER_REPO, _IL_NER_COMMIT,
         f"Datasets/{name}/{name}-{split}.txt", f"il-ner/{name}/{name}-{split}.txt", sha256,
+        licence="CC BY 4.0", mappings=("il-ner_to_coarse",),
     )
 
 
 def _hiner(subset: str, sha256: str) -> DataFile:
+    tagset = f"hiner-{subset}"
     return DataFile(
-        "hiner", subset, "validation", "hindi", f"hiner-{subset}", _HINER_REPO, _HINER_COMMIT,
+        "hiner", subset, "validation", "hindi", tagset, _HINER_REPO, _HINER_COMMIT,
         f"data/{subset}/validation.conll", f"hiner/{subset}/validation.conll", sha256,
+        licence="CC BY-SA 4.0", mappings=(f"{tagset}_to_il-ner", f"{tagset}_to_coarse"),
     )
+
+
+def _benchmark(
+    dataset: str, subset: str, split: str, language: str, repo_commit: tuple[str, str], upstream_path: str,
+    sha256: str, *, file_format: str = "conll", member: str | None = None, scheme: str = "auto",
+    hyphenless: bool = False, licence: str = "none stated",
+) -> DataFile:
+    """An outside corpus, in a tagset of its own name, mapped onto il-ner and coarse; it lies at
+    ``<dataset>/<file name>`` in a mirror, as the mirror's training splits of these corpora do."""
+    repo, commit = repo_commit
+    return DataFile(
+        dataset, subset, split, language, dataset, repo, commit, upstream_path,
+        f"{dataset}/{upstream_path.rsplit('/', 1)[-1]}", sha256, file_format=file_format, member=member,
+        scheme=scheme, hyphenless=hyphenless, licence=licence,
+        mappings=(f"{dataset}_to_il-ner", f"{dataset}_to_coarse"),
+    )
+
+
+_URDU = ("mirfan899/Urdu", "818f2b5f9e584b10aaca25621fa7b837a18ecd2a")
+_TELUGU = ("anikethjr/NER_Telugu", "cb0971f9ab12a2425cc521da564d5b4f26fe608d")
+_MARATHI = ("l3cube-pune/MarathiNLP", "8ee29fa1329d6a841030eb46659d3c10614b5e59")
+_BENGALI_RIFAT = ("Rifat1493/Bengali-NER", "01656468c4e6e31dd6aff4cb42be1dc751a1abcf")
+_BANGLAKIT = ("banglakit/bengali-ner-data", "8777ed550aff03d5fc8e7900f921ce43bcc76bb0")
+_ASTOURNE = ("nlp30/GUIT-AsTourNE", "b32650e5d00769b43c59df620e3309381df232a1")
 
 
 REGISTRY: tuple[DataFile, ...] = (
@@ -85,6 +141,30 @@ REGISTRY: tuple[DataFile, ...] = (
     # HiNER's train and test splits are not registered: their checksums have not been verified.
     _hiner("original", "a6e25d553a4ea2136089989d3c78f729c08554c02d0e870900950c7b1f39995b"),
     _hiner("collapsed", "9b8f162a254dc389b3eb051b7eee6419e3ef7dff5dc8695942caf97e2803d3b7"),
+    # Outside benchmarks. The three Urdu corpora have no splits upstream: the whole corpus is "all".
+    _benchmark("urdu-uner", "urdu", "all", "urdu", _URDU, "ner/uner.txt.tar.gz",
+               "bf50bf3baa469eab744768cfe5bdcd8fbb05c9532a35c2adce4d17c8e3825153",
+               member="ner/uner.txt", file_format="inline", licence="none stated (repository MIT)"),
+    _benchmark("ijcnlp08-urdu", "urdu", "all", "urdu", _URDU, "ner/ijnlp.tar.xz",
+               "63c7c3e5d525b08d4f24bf2434e5148984b500801a641998e7663a304a666fbb",
+               member="ijnlp.txt", scheme="io", licence="none stated (repository MIT)"),
+    _benchmark("urdu-jahangir", "urdu", "all", "urdu", _URDU, "ner/jahangir.tar.xz",
+               "ef05ffaf104518fa49bf691ccc18d66aa9f4775c0514a779d68575959ac211ba",
+               member="jahangir.txt", scheme="io", licence="none stated (repository MIT)"),
+    # Split 0 of the ten upstream; its train part is in the mirror (telugu-reddy2018/).
+    _benchmark("telugu-reddy2018", "fold0", "test", "telugu", _TELUGU, "data/Gold_Data_Telugu/test_sentences_0_IOB.txt",
+               "7c4d3cf693ed444f1023e63adac6de97c94da674d7e56b8fdd9c562db59d18a8", scheme="iob2"),
+    _benchmark("mahaner", "marathi", "test", "marathi", _MARATHI, "L3Cube-MahaNER/IOB/test_iob.txt",
+               "22d01fcd4298f3e55fc4c1ce55951c6dfb1411f9208d6ba0af74b8f5aa781879",
+               file_format="sentence-id", scheme="iob2", hyphenless=True, licence="CC BY-NC-SA 4.0"),
+    _benchmark("bengali-rifat", "bengali", "test", "bengali", _BENGALI_RIFAT, "Input/test_data.txt",
+               "606bb2dd9cb05d999f91cc70f8d54bf21f5a9442adce91865bdc28d5c6bdcc72",
+               scheme="iob2", licence="MIT"),
+    _benchmark("bengali-banglakit", "bengali", "all", "bengali", _BANGLAKIT, "main.jsonl",
+               "0eefd2565f3495dbbe091b9a76f9da642eaaf136a093f620efaa816b7f8be9a5",
+               file_format="json-arrays", scheme="bioes", licence="CC0 1.0"),
+    _benchmark("assamese-astourne", "assamese", "test", "assamese", _ASTOURNE, "test.csv",
+               "37c67774a8e37808ea33e067831e2f21dc803208918869f38ed97aee98a8f0f6", scheme="iob2"),
 )
 DATASETS: tuple[str, ...] = tuple(dict.fromkeys(f.dataset for f in REGISTRY))
 

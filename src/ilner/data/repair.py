@@ -12,6 +12,9 @@ The rules run in this order, each counted per file (IL-NER needs all of them; se
 6. ``i-after-o``: ``I-X`` after ``O`` or after another type becomes ``B-X``;
 7. ``malformed-line``: a line that is not token + tag is skipped.
 
+Inline markup (``<TYPE>words</TYPE>``, see ``ilner.data.inline``) has typos of its own, counted
+by four more rules: ``inner-bom``, ``glued-tag``, ``markup-typo`` and ``unclosed-tag``.
+
 Rule 6 is the definition of the IOB1 and IO schemes rather than noise: for files in those
 schemes it is counted as a conversion, not as a repair.
 """
@@ -33,7 +36,14 @@ BARE_TYPE = "bare-type"
 UNKNOWN_TYPE = "unknown-type"
 I_AFTER_O = "i-after-o"
 MALFORMED_LINE = "malformed-line"
-RULES: tuple[str, ...] = (TAG_FORMAT, DASH_TYPE, BARE_DASH, BARE_TYPE, UNKNOWN_TYPE, I_AFTER_O, MALFORMED_LINE)
+INNER_BOM = "inner-bom"
+GLUED_TAG = "glued-tag"
+MARKUP_TYPO = "markup-typo"
+UNCLOSED_TAG = "unclosed-tag"
+MARKUP_RULES: tuple[str, ...] = (INNER_BOM, GLUED_TAG, MARKUP_TYPO, UNCLOSED_TAG)
+RULES: tuple[str, ...] = (
+    TAG_FORMAT, DASH_TYPE, BARE_DASH, BARE_TYPE, UNKNOWN_TYPE, I_AFTER_O, MALFORMED_LINE, *MARKUP_RULES,
+)
 RULE_DESCRIPTIONS = {
     TAG_FORMAT: "format characters or whitespace removed from the tag, or tag upper-cased",
     DASH_TYPE: "-X written for a one-token entity, read as B-X",
@@ -42,6 +52,11 @@ RULE_DESCRIPTIONS = {
     UNKNOWN_TYPE: "type outside the tagset, read as O",
     I_AFTER_O: "I-X not continuing an X entity, read as B-X",
     MALFORMED_LINE: "line that is not token + tag, skipped",
+    INNER_BOM: "byte-order mark inside a line (files joined with cat), read as a space",
+    GLUED_TAG: "markup tag glued to a word, the word split at the tag",
+    MARKUP_TYPO: "misspelt markup ('/<X>' for '</X>', a closing tag of another type or of no open entity, "
+                 "an entity without words), read as meant or dropped",
+    UNCLOSED_TAG: "entity left open at the line end or at the next opening tag, closed there",
 }
 _EXAMPLES_KEPT = 5
 _PREFIXES = ("", "B", "I", "E", "S", "L", "U")  # split_tag's of an entity tag: a bare type, and every scheme's
@@ -65,7 +80,7 @@ class RepairReport:
     def add(self, rule: str, line: int) -> None:
         self.counts[rule] += 1
         examples = self.example_lines.setdefault(rule, [])
-        if len(examples) < _EXAMPLES_KEPT:
+        if len(examples) < _EXAMPLES_KEPT and line not in examples[-1:]:  # a line with two repairs is one example
             examples.append(line)
 
     @property

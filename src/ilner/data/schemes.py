@@ -79,6 +79,16 @@ def to_iob2_prefix(tag: str) -> str:
     return tag
 
 
+def hyphenate(tag: str) -> str:
+    """``BNEP`` -> ``B-NEP``: an IOB tag written without its hyphen (MahaNER's spelling).
+
+    Only files declared so are read this way: elsewhere ``BED`` or ``INDIA`` may be a type.
+    """
+    if len(tag) > 1 and tag[0] in "BI" and tag[1] != "-":
+        return f"{tag[0]}-{tag[1:]}"
+    return tag
+
+
 def fix_iob2(tags: list[str]) -> list[int]:
     """Turn every ``I-X`` that does not continue an ``X`` entity into ``B-X``, in place.
 

@@ -11,7 +11,7 @@ from ilner.data import registry
 from ilner.data.corpus import Corpus
 from ilner.data.io import read_corpus
 from ilner.data.tagsets import Tagset, load_mapping, load_tagset
-from ilner.errors import TagsetError
+from ilner.errors import IlnerError, TagsetError
 
 KNOWN_LANGUAGES = (
     "hindi", "urdu", "odia", "telugu", "bengali", "marathi", "tamil", "gujarati", "kannada",
@@ -31,6 +31,19 @@ class Source:
     tagset: str
     group: str  # files of one group (a dataset subset, or a folder and language) share train/dev/test
     tagset_known: bool = False  # registered files know their tagset; plain files get a default
+    data_file: registry.DataFile | None = None  # what the registry says of a registered file
+
+    def read(self, *, tagset: Tagset | str | None, scheme: str = "auto", **options: bool) -> Corpus:
+        """Read the file as what it is: a registered file in its declared layout (format, archive
+        member, scheme unless ``scheme`` is given, hyphenless tags), a plain file by its name."""
+        layout: dict = {}
+        if self.data_file is not None:
+            found = self.data_file
+            layout = {"file_format": found.file_format, "member": found.member, "hyphenless": found.hyphenless}
+            scheme = found.scheme if scheme == "auto" else scheme
+        return read_corpus(
+            self.path, tagset=tagset, scheme=scheme, language=self.language, split=self.split, **layout, **options,
+        )
 
 
 def _guess(path: Path) -> tuple[str | None, str | None]:
@@ -57,11 +70,13 @@ def resolve(
             Source(
                 registry.locate(f, data_dir, progress=progress), f.address, f.language,
                 "dev" if f.split == "validation" else f.split, f.tagset, f"{f.dataset}:{f.subset}",
-                tagset_known=True,
+                tagset_known=True, data_file=f,
             )
             for f in registry.match(spec)
         ]
     path = Path(spec)
+    if re.fullmatch(r"[\w-]+", spec) and not path.exists():  # a name, not a path: a misspelt dataset?
+        raise IlnerError(f"{spec!r} is neither a file nor a registered dataset; datasets: {', '.join(registry.DATASETS)}")
     language, split = _guess(path)
     # hindi-train.txt and odia-test.txt in one folder are not splits of one dataset.
     group = f"{path.parent}:{language}" if language else str(path.parent)
@@ -100,9 +115,8 @@ def load_corpora(
                     f"{source.name} is in tagset {own_tagset.name}, but mapping "
                     f"{mapper.origin} maps from {mapper.source} to {mapper.target}"
                 )
-            corpus = read_corpus(
-                source.path, tagset=own_tagset, scheme=scheme, keep_unknown=keep_unknown,
-                strict=strict, repair_iob=repair_iob, language=source.language, split=source.split,
+            corpus = source.read(
+                tagset=own_tagset, scheme=scheme, keep_unknown=keep_unknown, strict=strict, repair_iob=repair_iob,
             )
             if mapper and own_tagset.name == mapper.source:
                 corpus.sentences = [
