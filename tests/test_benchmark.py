@@ -158,3 +158,28 @@ def test_the_python_api_returns_the_result_object(hindi_model, tmp_path):
     assert isinstance(run, BenchmarkRun) and run.view == "il-ner" and run.training_sources
     [result] = run.results
     assert result.gold_entities == 2 and result.to_dict()["benchmark"] == str(gold)
+
+
+def test_without_names_every_registered_benchmark_of_the_models_languages(hindi_model, tmp_path, cli, mirror, monkeypatch):
+    """An Urdu model: UNER from the mirror; the Urdu sets that are neither mirrored nor cached are
+    left out with a note (offline here), and no Hindi or Marathi set is run without --zero-shot."""
+    import shutil
+
+    from ilner.models.directory import read_meta
+
+    urdu = tmp_path / "urdu-model"
+    shutil.copytree(hindi_model, urdu, ignore=shutil.ignore_patterns("checkpoints"))
+    meta = read_meta(urdu)
+    meta.languages = ["urdu"]
+    meta.write(urdu)
+    monkeypatch.setenv("ILNER_OFFLINE", "1")
+    monkeypatch.setenv("ILNER_CACHE", str(tmp_path / "empty-cache"))
+    code, out, err = cli("benchmark", urdu, "--bootstrap", "0", "--json", tmp_path / "r.json")
+    assert code == 0, err
+    names = [r["benchmark"] for r in json.loads((tmp_path / "r.json").read_text())["results"]]
+    assert names == ["urdu-uner:urdu:all"]
+    assert "left out ijcnlp08-urdu:urdu:all" in " ".join(err.split()) and "hiner" not in out
+    code, _, err = cli("benchmark", hindi_model, "--bootstrap", "0", "--coarse", "--zero-shot", "--json", tmp_path / "z.json")
+    assert code == 0, err
+    ran = {r["benchmark"] for r in json.loads((tmp_path / "z.json").read_text())["results"]}
+    assert {"urdu-uner:urdu:all", "hiner:original:validation", "hiner:collapsed:validation"} <= ran

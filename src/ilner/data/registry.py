@@ -169,6 +169,12 @@ REGISTRY: tuple[DataFile, ...] = (
 DATASETS: tuple[str, ...] = tuple(dict.fromkeys(f.dataset for f in REGISTRY))
 
 
+def is_registered(spec: str) -> bool:
+    """Whether ``spec`` names registered files: an address, or a dataset's bare name (``urdu-uner``)
+    when no file of that name is here."""
+    return is_address(spec) or (spec in DATASETS and not Path(spec).is_file())
+
+
 def is_address(text: str) -> bool:
     """``il-ner:hindi:train``, ``il-ner:hindi`` (all splits) or ``il-ner:*:test``; not a file path."""
     return 1 <= text.count(":") <= 2 and text.split(":", 1)[0] in DATASETS

@@ -65,7 +65,7 @@ def resolve(
     """
     # A bare dataset name ("hiner") stands for all its files, as in `ilner data fetch hiner`,
     # unless a file of that name is there.
-    if registry.is_address(spec) or (spec in registry.DATASETS and not Path(spec).is_file()):
+    if registry.is_registered(spec):
         return [
             Source(
                 registry.locate(f, data_dir, progress=progress), f.address, f.language,

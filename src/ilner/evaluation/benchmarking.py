@@ -273,21 +273,24 @@ def benchmark(
 
 
 def _load_benchmarks(names, model_languages, zero_shot, tagset_map, language, data_dir, notes) -> list[Benchmark]:
+    """The named benchmarks; without names, the registered ones in the model's languages (all with
+    ``zero_shot``), leaving out with a note those that cannot be had here (not mirrored, offline)."""
     from ilner.data import registry
+    from ilner.errors import DatasetUnavailableError
 
-    if not names:
-        files = [f for f in registry.REGISTRY if f.dataset != "il-ner"
-                 and (zero_shot or f.language in model_languages)]
-        if not files:
-            raise _no_benchmarks(model_languages)
-        names = [f.address for f in files]
-    out = []
-    for name in names:
-        if registry.is_address(name):
-            out += _registered(name, data_dir)
-        else:
-            out.append(_local(name, tagset_map, language))
-    return out
+    if names:
+        return [b for name in names for b in (_registered(name, data_dir) if registry.is_registered(name)
+                                              else [_local(name, tagset_map, language)])]
+    files = [f for f in registry.REGISTRY if f.dataset != "il-ner" and (zero_shot or f.language in model_languages)]
+    if not files:
+        raise _no_benchmarks(model_languages)
+    found = []
+    for data_file in files:
+        try:
+            found += _registered(data_file.address, data_dir)
+        except DatasetUnavailableError as error:
+            notes.append(f"left out {data_file.address}: {error}")
+    return found
 
 
 def _no_benchmarks(languages: Sequence[str]):
@@ -307,10 +310,17 @@ def _registered(address: str, data_dir) -> list[Benchmark]:
     found = []
     for source, corpus in load_corpora([address], data_dir=data_dir):
         tagset = load_tagset(source.tagset)
-        mappings = {view: load_mapping(f"{tagset.name}_to_{view}") for view in VIEWS}
+        mappings = {view: _mapping(source.data_file.mapping_to(view), tagset, view) for view in VIEWS}
         found.append(Benchmark(source.name, source.language, list(corpus.sentences), tagset, mappings,
                                frozenset(text_keys(source.name))))
     return found
+
+
+def _mapping(name: str | None, tagset: Tagset, view: str) -> TagMapping:
+    """A registered mapping by name; None (the file is in the view's tagset already): each type to itself."""
+    if name is not None:
+        return load_mapping(name)
+    return TagMapping(tagset.name, view, {t: t for t in tagset.types}, origin=f"{tagset.name} (as it is)")
 
 
 def _local(path: str, tagset_map, language: str | None) -> Benchmark:
@@ -342,7 +352,7 @@ def text_keys(spec: str | Path) -> set[str]:
     from ilner.data import registry
     from ilner.errors import IlnerError
 
-    if registry.is_address(str(spec)):
+    if registry.is_registered(str(spec)):
         try:
             return {f"{f.dataset}:{f.split}" for f in registry.match(str(spec))}
         except IlnerError:
