@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
+import shutil
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -68,3 +72,26 @@ def cli(monkeypatch, capsys):
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path
+
+
+@pytest.fixture
+def upstream(mirror, tmp_path, monkeypatch):
+    """A local HTTP server laid out like raw.githubusercontent.com, serving the mirror's files
+    (outside benchmarks whose files are not mirrored are not served)."""
+    from ilner.data import registry
+
+    root = tmp_path / "upstream"
+    for data_file in registry.REGISTRY:
+        if not (mirror / data_file.mirror_path).is_file():
+            continue
+        target = root / data_file.repo / data_file.commit / data_file.upstream_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(mirror / data_file.mirror_path, target)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(registry, "RAW_URL", f"http://127.0.0.1:{server.server_address[1]}/{{repo}}/{{commit}}/{{path}}")
+    monkeypatch.delenv("ILNER_DATA_DIR", raising=False)
+    yield root
+    server.shutdown()

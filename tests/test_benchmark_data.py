@@ -2,13 +2,9 @@
 each of their layouts, on small files written here in that layout (never their test splits)."""
 
 import dataclasses
-import functools
-import http.server
 import io
 import json
-import shutil
 import tarfile
-import threading
 
 import pytest
 from conftest import write
@@ -256,27 +252,10 @@ def test_a_registered_file_is_read_in_its_declared_layout(tmp_path, monkeypatch)
     assert mapped.sentences[1].tags == ("O", "B-NEL", "O")  # ED (designation) has no IL-NER type
 
 
-@pytest.fixture
-def upstream_uner(mirror, tmp_path, monkeypatch):
-    """A local server laid out like raw.githubusercontent.com, serving the mirror's UNER archive."""
-    data_file = registry.match("urdu-uner")[0]
-    served = tmp_path / "upstream" / data_file.repo / data_file.commit / data_file.upstream_path
-    served.parent.mkdir(parents=True)
-    shutil.copy(mirror / data_file.mirror_path, served)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "upstream"))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setattr(registry, "RAW_URL", f"http://127.0.0.1:{server.server_address[1]}/{{repo}}/{{commit}}/{{path}}")
-    monkeypatch.delenv("ILNER_DATA_DIR", raising=False)
-    yield data_file
-    server.shutdown()
-
-
-def test_an_archive_benchmark_is_downloaded_verified_and_read(upstream_uner):
+def test_an_archive_benchmark_is_downloaded_verified_and_read(upstream):
     [(data_file, path, how)] = registry.fetch("urdu-uner")
     assert how == "downloaded" and path == registry.cache_dir() / "urdu-uner/uner.txt.tar.gz"
-    assert sha256_of(path) == upstream_uner.sha256
+    assert sha256_of(path) == data_file.sha256 == registry.match("urdu-uner")[0].sha256
     [(source, corpus)] = load_corpora(["urdu-uner"])
     assert source.path == path and len(corpus) == 1637
 
