@@ -17,42 +17,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import torch
 
-from ilner.data import load_tagset
 from ilner.inference.tagger import Tagger
-from ilner.models.directory import ModelMeta
-from ilner.models.scratch import ScratchSpec, build_scratch_model
-
-SENTENCES = {
-    "hindi": "प्रधानमंत्री नरेंद्र मोदी ने 15 अगस्त 2024 को दिल्ली में भाषण दिया।",
-    "urdu": "وزیراعظم شہباز شریف نے ۱۴ اگست کو اسلام آباد میں خطاب کیا۔",
-    "odia": "ମୁଖ୍ୟମନ୍ତ୍ରୀ ନବୀନ ପଟ୍ଟନାୟକ ଭୁବନେଶ୍ୱରରେ ୨୦୨୪ ମସିହାରେ କହିଲେ।",
-    "telugu": "ముఖ్యమంత్రి రేవంత్ రెడ్డి హైదరాబాద్‌లో 2024 లో మాట్లాడారు.",
-}
-
-
-def _forced_model(directory: Path, languages: list[str]) -> str:
-    """A tiny model whose head always says B-NEL, recorded as a model of ``languages``."""
-    from transformers import AutoModelForTokenClassification
-
-    labels = list(load_tagset("il-ner").labels)
-    spec = ScratchSpec(vocab_size=200, hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64, max_positions=64)
-    path = build_scratch_model(directory, list(SENTENCES.values()) * 20, labels=labels, spec=spec)
-    model = AutoModelForTokenClassification.from_pretrained(path)
-    with torch.no_grad():
-        model.classifier.bias.zero_()
-        model.classifier.bias[labels.index("B-NEL")] = 20.0
-    model.save_pretrained(path)
-    ModelMeta(tagset="il-ner", labels=labels, languages=languages).write(path)
-    return str(path)
-
+from tiny_models import SENTENCES, forced_model
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
     root = tmp_path_factory.mktemp("served")
-    return {"hi": _forced_model(root / "hindi", ["hindi"]), "ur": _forced_model(root / "urdu", ["urdu"]),
-            "all": _forced_model(root / "joint", ["hindi", "odia", "telugu", "urdu"])}
+    return {"hi": forced_model(root / "hindi", languages=["hindi"]), "ur": forced_model(root / "urdu", languages=["urdu"]),
+            "all": forced_model(root / "joint", languages=["hindi", "odia", "telugu", "urdu"])}
 
 
 def _free_port() -> int:

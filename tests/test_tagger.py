@@ -4,45 +4,23 @@ import json
 import sys
 
 import pytest
-import torch
 
-from ilner.data import load_tagset
+import tiny_models
 from ilner.inference.tagger import Tagger
 from ilner.models.scratch import ScratchSpec, build_scratch_model
-
-SENTENCES = {
-    "hindi": "प्रधानमंत्री नरेंद्र मोदी ने 15 अगस्त 2024 को दिल्ली में भाषण दिया।",
-    "urdu": "وزیراعظم شہباز شریف نے ۱۴ اگست کو اسلام آباد میں خطاب کیا۔",
-    "odia": "ମୁଖ୍ୟମନ୍ତ୍ରୀ ନବୀନ ପଟ୍ଟନାୟକ ଭୁବନେଶ୍ୱରରେ ୨୦୨୪ ମସିହାରେ କହିଲେ।",
-    "telugu": "ముఖ్యమంత్రి రేవంత్ రెడ్డి హైదరాబాద్‌లో 2024 లో మాట్లాడారు.",
-}
-
-
-def _forced(tmp_path_factory, label: str) -> str:
-    """A tiny model whose head always says ``label``, in every script."""
-    labels = list(load_tagset("il-ner").labels)
-    spec = ScratchSpec(vocab_size=200, hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64, max_positions=64)
-    path = build_scratch_model(tmp_path_factory.mktemp("forced") / "m", list(SENTENCES.values()) * 20, labels=labels, spec=spec)
-    from transformers import AutoModelForTokenClassification
-
-    model = AutoModelForTokenClassification.from_pretrained(path)
-    with torch.no_grad():
-        model.classifier.bias.zero_()
-        model.classifier.bias[labels.index(label)] = 20.0
-    model.save_pretrained(path)
-    return str(path)
+from tiny_models import SENTENCES
 
 
 @pytest.fixture(scope="module")
 def forced_model(tmp_path_factory):
     """Every word is an entity of its own (B-NEL)."""
-    return _forced(tmp_path_factory, "B-NEL")
+    return tiny_models.forced_model(tmp_path_factory.mktemp("forced") / "m", "B-NEL")
 
 
 @pytest.fixture(scope="module")
 def continuing_model(tmp_path_factory):
     """Every word continues an entity (I-NEL): Viterbi makes each sentence one entity."""
-    return _forced(tmp_path_factory, "I-NEL")
+    return tiny_models.forced_model(tmp_path_factory.mktemp("forced") / "m", "I-NEL")
 
 
 @pytest.mark.parametrize("language", SENTENCES)

@@ -1,0 +1,1 @@
+"""ilner inside other tools: a spaCy pipeline component (``ilner.integrations.spacy``)."""
