@@ -3,7 +3,7 @@
 import pytest
 from conftest import write
 
-from ilner.data import load_corpora, load_mapping, load_tagset
+from ilner.data import load_corpora, load_mapping, load_tagset, read_corpus
 from ilner.data.tagsets import builtin_mappings, builtin_tagsets
 from ilner.errors import TagsetError
 
@@ -92,3 +92,109 @@ def test_mapping_reads_registered_files_in_their_own_tagset(mirror, tmp_path):
     plain = write(tmp_path / "plain.txt", "राम\tB-PERSON\nगए\tO\n")  # plain files: the mapping's source tagset
     [(_, corpus)] = load_corpora([str(plain)], mapping="hiner-collapsed_to_il-ner")
     assert corpus.sentences[0].tags == ("B-NEP", "O")
+
+
+# Partial annotation (issue 27): a source type mapped to a set of types, and what a corpus annotates.
+
+def test_the_module_examples_run():
+    import doctest
+
+    from ilner.data import tagsets
+
+    result = doctest.testmod(tagsets)
+    assert result.failed == 0 and result.attempted >= 8
+
+
+def test_every_builtin_mapping_onto_il_ner_states_what_its_corpus_annotates():
+    import yaml
+
+    from ilner.data.tagsets import _RESOURCES
+
+    for name in builtin_mappings():
+        if name.endswith("_to_il-ner"):
+            declared = yaml.safe_load((_RESOURCES / "mappings" / f"{name}.yaml").read_text(encoding="utf-8"))["annotates"]
+            annotation = load_mapping(name).annotation  # loading checked it against map:
+            assert {t: c for c, types in declared.items() for t in types} == {
+                t: annotation.coverage(t) for t in load_tagset("il-ner").types}
+
+
+def test_what_the_outside_corpora_annotate():
+    telugu = load_mapping("telugu-reddy2018_to_il-ner").annotation
+    assert (telugu.types("full"), telugu.types("partial"), telugu.types("none")) == (
+        ("NEP", "NEL", "NEO"), ("NETI", "NEN"), ("NEAR",))
+    assert telugu.sources("NETI") == ("MISC",) and telugu.sources("NEAR") == ()
+    for name in ("bengali-rifat", "assamese-astourne"):  # no numbers, no artefacts
+        assert load_mapping(f"{name}_to_il-ner").annotation.types("none") == ("NEAR", "NEN")
+    for name in ("mahaner", "urdu-uner"):
+        annotation = load_mapping(f"{name}_to_il-ner").annotation
+        assert annotation.types("none") == ("NEAR",) and annotation.types("partial") == ()
+    assert load_mapping("urdu-uner_to_il-ner").annotation.targets["DESIGNATION"] == {"O"}
+
+
+SET_MAPPING = """source: {tagset}
+target: il-ner
+map:
+  PER: NEP
+  NUMDATE: [NEN, NETI]
+  TITLE: O
+annotates:
+  full: [NEP]
+  partial: [NEN, NETI]
+  none: [NEL, NEO, NEAR]
+"""
+
+
+@pytest.fixture
+def toy(tmp_path):
+    """A tagset of a corpus that lumps numbers and dates together, and its set-valued mapping."""
+    tagset = write(tmp_path / "toy.yaml", "name: toy\ntypes: [PER, NUMDATE, TITLE]\n")
+    return tmp_path, str(tagset)
+
+
+def test_a_set_valued_mapping_loads_and_refuses_hard_tags(toy):
+    folder, tagset = toy
+    mapping = load_mapping(str(write(folder / "map.yaml", SET_MAPPING.format(tagset=tagset))))
+    assert mapping.table == {"PER": "NEP", "TITLE": "O"} and mapping.sets == {"NUMDATE": frozenset({"NEN", "NETI"})}
+    with pytest.raises(TagsetError, match=r"map\.yaml sends NUMDATE to one of NEN, NETI, which no single tag can say"):
+        mapping.map_tags(["B-PER", "B-NUMDATE"])
+    assert mapping.map_tags(["B-PER", "B-NUMDATE", "I-NUMDATE", "B-TITLE"], drop_sets=True) == ["B-NEP", "O", "O", "O"]
+
+
+def test_allowed_labels_of_a_written_tiny_corpus(toy):
+    folder, tagset = toy
+    annotation = load_mapping(str(write(folder / "map.yaml", SET_MAPPING.format(tagset=tagset)))).annotation
+    corpus = read_corpus(write(folder / "toy.txt", "श्री\tB-TITLE\nराम\tB-PER\nने\tO\n5\tB-NUMDATE\nमई\tI-NUMDATE\n"),
+                         tagset=tagset)
+    [sentence] = corpus.sentences
+    hidden = {f"{p}-{t}" for t in ("NEL", "NEO", "NEAR") for p in "BI"}  # what an O token may be here
+    assert annotation.allowed(sentence.tags) == [
+        {"O"}, {"B-NEP"}, {"O"} | hidden, {"B-NEN", "B-NETI"}, {"I-NEN", "I-NETI"},
+    ]
+    assert annotation.allowed(sentence.tags, scheme="bioes") == [
+        {"O"}, {"S-NEP"}, {"O"} | {f"{p}-{t}" for t in ("NEL", "NEO", "NEAR") for p in "BIES"},
+        {"B-NEN", "B-NETI"}, {"E-NEN", "E-NETI"},
+    ]
+    assert all(labels <= set(load_tagset("il-ner").labels_for("bioes")) for labels in annotation.allowed(sentence.tags, "bioes"))
+    with pytest.raises(TagsetError, match="'LOC' is not a type of toy"):
+        annotation.allowed_labels("B-LOC")
+
+
+@pytest.mark.parametrize("change, message", [
+    (("NUMDATE: [NEN, NETI]", "NUMDATE: [NEN, NUMBER]"), r"NUMDATE -> \[NEN, NUMBER\], but 'NUMBER' is not a type of il-ner"),
+    (("NUMDATE: [NEN, NETI]", "NUMDATE: [NEN, O]"), "but 'O' is not a type of il-ner"),
+    (("NUMDATE: [NEN, NETI]", "NUMDATE: [NEN]"), r"NUMDATE -> \[NEN\] must list two or more different types \(for one, write NUMDATE: TYPE\)"),
+    (("NUMDATE: [NEN, NETI]", "NUMDATE: [NEN, NEN]"), "must list two or more different types"),
+    (("none: [NEL, NEO, NEAR]", "none: [NEL, NEO]"), "annotates does not list NEAR"),
+    (("none: [NEL, NEO, NEAR]", "none: [NEL, NEO, NEAR, NEP]"), "annotates lists NEP twice"),
+    (("none: [NEL, NEO, NEAR]", "none: [NEL, NEO, NEAR, PER]"), "annotates 'PER', which is not a type of il-ner"),
+    (("full: [NEP]\n  partial: [NEN, NETI]", "full: [NEP, NEN]\n  partial: [NETI]"),
+     r"annotates lists NEN as full, but by its 'map:' \(NUMDATE -> it\) it is partial"),
+    (("none: [NEL, NEO, NEAR]", "none: [NEL, NEO, NEAR]\n  some: [NEP]"), "'annotates:' must hold lists under full, partial, none"),
+    (("none: [NEL, NEO, NEAR]", "none: NEAR"), "'annotates: none:' must be a list of il-ner types"),
+])
+def test_invalid_mapping_files_give_one_line_errors_naming_file_and_type(toy, change, message):
+    folder, tagset = toy
+    path = write(folder / "bad.yaml", SET_MAPPING.format(tagset=tagset).replace(*change))
+    with pytest.raises(TagsetError, match=message) as error:
+        load_mapping(str(path))
+    assert "\n" not in str(error.value) and str(error.value).startswith(f"mapping file {path}: ")

@@ -26,10 +26,10 @@ def benchmark(
     data_dir: DataDirOption = None,
 ) -> None:
     """Tag each benchmark's sentences (its own tokens) with MODEL and score them on the types both
-    annotate: gold types through the benchmark's mapping (a type mapped to O is not scored),
-    predicted types the benchmark does not annotate set to O. Prints strict and conlleval micro F1
-    with a 95% bootstrap interval, per-type F1, and how many gold entities the model never saw
-    as entities in training (with F1 on those and on the rest).
+    annotate: gold types through the benchmark's mapping (a type mapped to O, or to a set of types
+    it does not tell apart, is not scored), predicted types the benchmark does not annotate set to
+    O. Prints strict and conlleval micro F1 with a 95% bootstrap interval, per-type F1, and how
+    many gold entities the model never saw as entities in training (with F1 on those and on the rest).
 
     Example: ilner benchmark runs/cpu/urdu urdu-uner
     """
@@ -43,8 +43,10 @@ def benchmark(
     print_fitted(console, _table(run))
     for result in run.results:
         dropped = ", ".join(f"{t} {n}" for t, n in result.predicted_dropped.items())
+        left_out = ", ".join(t + (f" (one of {', '.join(result.gold_types_ambiguous[t])}, not told apart)"
+                                  if t in result.gold_types_ambiguous else "") for t in result.gold_types_dropped)
         console.print(f"{result.name}: scored {', '.join(result.scored_types)}"
-                      + (f"; gold types left out: {', '.join(result.gold_types_dropped)}" if result.gold_types_dropped else "")
+                      + (f"; gold types left out: {left_out}" if left_out else "")
                       + (f"; predicted entities set to O (types it does not annotate): {dropped}" if dropped else ""),
                       soft_wrap=True)
     for note in run.notes:

@@ -2,10 +2,12 @@
 
 A benchmark comes in its own tagset. Its gold types are mapped onto the model's view (IL-NER's
 types, or the coarse PER/LOC/ORG that every Indic benchmark shares) by the benchmark's mapping;
-a gold type that maps to ``O`` (UNER's DESIGNATION) is not scored. A type the model predicts but
-the benchmark does not annotate at all (NEAR on a set without artefacts) is set to ``O`` before
-scoring: the benchmark cannot say whether those entities are right. The result says which types
-were scored and what was left out on each side, with a bootstrap interval over sentences.
+a gold type that maps to ``O`` (UNER's DESIGNATION) is not scored, nor is one that maps to a set
+of view types (the Telugu corpus's MISC, a number or a date): the benchmark does not say which of
+them a gold entity is, so the types of such a set are left out too. A type the model predicts
+but the benchmark does not annotate at all (NEAR on a set without artefacts) is set to ``O``
+before scoring: the benchmark cannot say whether those entities are right. The result says which
+types were scored and what was left out on each side, with a bootstrap interval over sentences.
 
 A benchmark the model was trained on (its ``ilner.json`` training sources, followed through the
 stages it continued from) is marked ``seen_in_training``: its score is not a generalisation
@@ -52,7 +54,7 @@ class BenchmarkResult:
     sentences: int
     gold_entities: int
     scored_types: list[str]
-    gold_types_dropped: list[str]  # the benchmark's types that map to O
+    gold_types_dropped: list[str]  # the benchmark's types that map to O or to a set of types
     predicted_dropped: dict[str, int]  # predicted entities set to O, by type
     strict: Scores
     conlleval: Scores
@@ -61,12 +63,14 @@ class BenchmarkResult:
     unseen_share: float | None = None  # of gold entities, whose words are no training entity
     f1_seen: float | None = None
     f1_unseen: float | None = None
+    gold_types_ambiguous: dict[str, list[str]] = field(default_factory=dict)  # dropped: one of these view types
 
     def to_dict(self) -> dict:
         return {
             "benchmark": self.name, "language": self.language, "view": self.view, "sentences": self.sentences,
             "gold_entities": self.gold_entities, "scored_types": self.scored_types,
-            "gold_types_dropped": self.gold_types_dropped, "predicted_dropped": self.predicted_dropped,
+            "gold_types_dropped": self.gold_types_dropped, "gold_types_ambiguous": self.gold_types_ambiguous,
+            "predicted_dropped": self.predicted_dropped,
             "strict": self.strict.to_dict(), "conlleval": self.conlleval.to_dict(),
             "strict_f1_interval": None if self.interval is None else [self.interval.low, self.interval.high],
             "seen_in_training": self.seen_in_training, "unseen_share": self.unseen_share,
@@ -97,15 +101,20 @@ def score(
     (['NEL', 'NEO', 'NEP'], {'NEAR': 1}, 0.67)
     """
     mapping = benchmark.mappings[view]
-    scored = sorted({mapping.map_type(t) for t in benchmark.tagset.types} - {"O"})
-    gold = [replace(s, tags=tuple(mapping.map_tags(list(s.tags)))) for s in benchmark.sentences]
+    ambiguous = {t: sorted(mapping.sets[t]) for t in benchmark.tagset.types if t in mapping.sets}
+    unsure = {t for types in ambiguous.values() for t in types}
+    single = [t for t in benchmark.tagset.types if t not in ambiguous]
+    scored = sorted({mapping.map_type(t) for t in single} - {"O"} - unsure)
+    gold = [replace(s, tags=tuple(mapping.map_tags(list(s.tags), drop_sets=True))) for s in benchmark.sentences]
+    if unsure & {mapping.map_type(t) for t in single}:  # DATE -> NETI beside MISC -> {NEN, NETI}: no NETI scored
+        gold = _keep_types(gold, None, set(scored))[0]
     kept, dropped = _keep_types(predicted, model_mapping, set(scored))
     strict, lenient = (evaluate_sentences(gold, kept, scheme) for scheme in ("strict", "conlleval"))
     interval = bootstrap_f1(gold, kept, n=bootstrap) if bootstrap and gold else None
     result = BenchmarkResult(
         benchmark.name, benchmark.language, view, len(gold), strict.micro.support, scored,
-        sorted(t for t in benchmark.tagset.types if mapping.map_type(t) == "O"), dropped, strict, lenient,
-        interval, seen_in_training,
+        sorted(t for t in benchmark.tagset.types if t in ambiguous or mapping.map_type(t) == "O"), dropped,
+        strict, lenient, interval, seen_in_training, gold_types_ambiguous=ambiguous,
     )
     if training_entities is not None:
         _seen_split(result, gold, kept, training_entities)
