@@ -64,6 +64,20 @@ def test_a_type_in_a_set_is_not_scored_even_where_another_type_maps_to_it_alone(
     assert result.gold_types_dropped == ["MISC"] and result.predicted_dropped == {"NEN": 1, "NETI": 1}
 
 
+def test_the_default_benchmarks_leave_the_training_splits_out(monkeypatch):
+    from ilner.errors import DatasetUnavailableError
+
+    monkeypatch.setenv("ILNER_OFFLINE", "1")  # the test splits are not mirrored: each is noted as left out
+    notes: list[str] = []
+    assert benchmarking._load_benchmarks([], ["bengali"], False, None, None, None, notes) == []
+    assert [note.split()[2].rstrip(":") for note in notes] == [
+        "bengali-rifat:bengali:test", "bengali-banglakit:bengali:all"]
+    with pytest.raises(DatasetUnavailableError, match="^bengali-rifat:bengali:test is not available offline"):
+        benchmarking._registered("bengali-rifat", None)  # the test split, not train or dev
+    [dev] = benchmarking._registered("bengali-rifat:*:dev", None)  # named on purpose: scored
+    assert dev.name == "bengali-rifat:bengali:dev" and len(dev.sentences) == 437
+
+
 def test_seen_and_unseen_entities_are_scored_apart():
     tokens = ("राम", "और", "श्याम", "दिल्ली", "गए")
     gold = [Sentence(tokens, ("B-PERSON", "O", "B-PERSON", "B-LOCATION", "O"))]
@@ -126,6 +140,16 @@ def test_a_bad_map_is_one_clear_line(hindi_model, tmp_path, cli, map_text, messa
     (tmp_path / "map.yaml").write_text(map_text, encoding="utf-8")
     code, _, err = cli("benchmark", hindi_model, gold, "--tagset-map", tmp_path / "map.yaml", "--bootstrap", "0")
     assert code == 2 and message in err and "Traceback" not in err, err
+
+
+def test_a_set_valued_gold_type_is_named_as_left_out(hindi_model, tmp_path, cli, mirror):
+    code, out, err = cli("benchmark", hindi_model, "telugu-reddy2018:fold0:dev", "--bootstrap", "0",
+                         "--json", tmp_path / "r.json")
+    assert code == 0, err
+    [result] = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["results"]
+    assert result["scored_types"] == ["NEL", "NEO", "NEP"] and result["gold_entities"] == 506 - 170
+    assert result["gold_types_dropped"] == ["MISC"] and result["gold_types_ambiguous"] == {"MISC": ["NEN", "NETI"]}
+    assert "gold types left out: MISC (one of NEN, NETI, not told apart)" in " ".join(out.split())
 
 
 def test_unknown_benchmarks_and_missing_maps_are_clear_errors(hindi_model, tmp_path, cli):

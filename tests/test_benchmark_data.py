@@ -22,7 +22,8 @@ BENCHMARKS = (
 
 def test_every_benchmark_is_registered_with_its_tagset_and_two_mappings():
     for name in BENCHMARKS:
-        [data_file] = registry.match(name)
+        [data_file] = [f for f in registry.match(name) if f.benchmark]
+        assert data_file.split in ("test", "all") and data_file.carve is None
         assert data_file.tagset == name and data_file.file_format in READ_FORMATS
         tagset = load_tagset(data_file.tagset)
         for target in ("il-ner", "coarse"):
@@ -241,13 +242,13 @@ def test_a_registered_file_is_read_in_its_declared_layout(tmp_path, monkeypatch)
     and its mapping onto IL-NER."""
     (tmp_path / "mahaner").mkdir()
     target = write(tmp_path / "mahaner/test_iob.txt", SENTENCE_ID)
-    pinned = dataclasses.replace(registry.match("mahaner")[0], sha256=sha256_of(target))
-    monkeypatch.setattr(registry, "REGISTRY", tuple(pinned if f.dataset == "mahaner" else f for f in registry.REGISTRY))
+    pinned = dataclasses.replace(registry.match("mahaner:marathi:test")[0], sha256=sha256_of(target))
+    monkeypatch.setattr(registry, "REGISTRY", tuple(pinned if f.address == pinned.address else f for f in registry.REGISTRY))
     monkeypatch.setenv("ILNER_DATA_DIR", str(tmp_path))
-    [(source, corpus)] = load_corpora(["mahaner"])
+    [(source, corpus)] = load_corpora(["mahaner:marathi:test"])
     assert (source.name, source.language, source.split, source.tagset) == ("mahaner:marathi:test", "marathi", "test", "mahaner")
     assert corpus.sentences[0].tags == ("B-NEP", "I-NEP", "B-NED")
-    [(_, mapped)] = load_corpora(["mahaner"], mapping=pinned.mapping_to("il-ner"))
+    [(_, mapped)] = load_corpora(["mahaner:marathi:test"], mapping=pinned.mapping_to("il-ner"))
     assert mapped.sentences[0].tags == ("B-NEP", "I-NEP", "B-NETI") and mapped.tagset.name == "il-ner"
     assert mapped.sentences[1].tags == ("O", "B-NEL", "O")  # ED (designation) has no IL-NER type
 

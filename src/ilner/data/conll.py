@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ilner.data.corpus import Sentence
 from ilner.data.files import atomic_write_text
-from ilner.data.repair import MALFORMED_LINE, RepairReport, clean_tag, strip_invisible
+from ilner.data.repair import RepairReport, clean_tag, strip_invisible
 from ilner.data.schemes import iob2_to_bioes
 from ilner.errors import DataError
 
@@ -71,8 +71,7 @@ def parse_conll(text: str, report: RepairReport, tags_optional: bool = False) ->
             fields.append("O")  # pre-tokenised text without tags, for prediction
             report.untagged_lines += 1
         if len(fields) < 2 or not token.strip():
-            report.add(MALFORMED_LINE, number)
-            report.skipped_lines.append((number, line))
+            report.skip(number, line)
             continue
         if token.startswith("\ufeff"):
             raise DataError(report.source, "a byte-order mark (U+FEFF) inside the file, at the start of a token "
@@ -114,8 +113,7 @@ def parse_sentence_id_table(text: str, report: RepairReport) -> list[RawSentence
         fields = line.split("\t")
         if not line.strip() or len(fields) != len(names) or not fields[token_at].strip():
             if line.strip():
-                report.add(MALFORMED_LINE, number)
-                report.skipped_lines.append((number, line))
+                report.skip(number, line)
             else:
                 sentence_id = None  # a blank line ends the sentence too
             continue

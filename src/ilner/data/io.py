@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from ilner.data.conll import RawSentence, parse_conll, parse_sentence_id_table, write_conll
@@ -46,6 +46,7 @@ def read_corpus(
     predicted: bool = False,
     member: str | None = None,
     hyphenless: bool = False,
+    keep: Callable[[Sequence[str]], bool] | None = None,
 ) -> Corpus:
     """Read a corpus file (CoNLL, JSONL, or one of READ_FORMATS) into IOB2 sentences, applying the
     repair rules.
@@ -56,7 +57,9 @@ def read_corpus(
     ``predicted`` reads the predictions of ``ilner predict``'s JSONL output (``predicted_tags``,
     ``predicted_entities``), where the records also keep their gold ``tags`` and ``entities``.
     ``member`` reads that file of the tar archive ``path``, in memory. ``hyphenless`` reads tags
-    written ``BNEP`` as ``B-NEP``: set it only for files declared so.
+    written ``BNEP`` as ``B-NEP``: set it only for files declared so. ``keep`` reads a part of
+    the file: the sentences whose tokens it accepts, with the repairs on their lines only (a line
+    between two sentences counts with the one after it).
     """
     file_format = file_format or guess_format(member or path)
     if file_format not in READ_FORMATS:
@@ -71,14 +74,19 @@ def read_corpus(
     else:
         encoding = "utf-8"
     report = RepairReport(source, encoding=encoding)
-    if file_format == "jsonl":
-        raw = parse_jsonl(text, source, report, predicted)
-    elif file_format == "conll":
-        raw = parse_conll(text, report, tags_optional)
-    else:
-        raw = _LAYOUT_PARSERS[file_format](text, report)
-    if hyphenless:
-        raw = [(tokens, [hyphenate(tag) for tag in tags], lines) for tokens, tags, lines in raw]
+
+    def parse(report: RepairReport) -> list[RawSentence]:
+        if file_format == "jsonl":
+            found = parse_jsonl(text, source, report, predicted)
+        elif file_format == "conll":
+            found = parse_conll(text, report, tags_optional)
+        else:
+            found = _LAYOUT_PARSERS[file_format](text, report)
+        if hyphenless:
+            return [(tokens, [hyphenate(tag) for tag in tags], lines) for tokens, tags, lines in found]
+        return found
+
+    raw = parse(report)
     if not raw:
         if not text:
             what = "is empty"
@@ -87,8 +95,11 @@ def read_corpus(
         else:
             what = "has no sentences (only -DOCSTART- or malformed lines)"
         raise DataError(source, what)
-    if scheme == "auto":
+    if scheme == "auto":  # the whole file's scheme, whichever part is read
         scheme = detect_scheme([tag for _, tags, _ in raw for tag in tags])
+    if keep is not None:  # a part of the file: parse again, counting the repairs on its lines only
+        report = RepairReport(source, encoding=encoding, only_lines=_lines_of(raw, keep, len(text.splitlines()) + 1))
+        raw = [sentence for sentence in parse(report) if keep(sentence[0])]
     repairer = TagRepairer(report, scheme, tagset, keep_unknown, repair_iob)  # type: ignore[arg-type]
     sentences = [
         Sentence(tuple(tokens), tuple(repairer.sentence(tags, lines)), tuple(lines), source, language)
@@ -113,6 +124,20 @@ def read_corpus(
                 line=line,
             )
     return Corpus(sentences, source, tagset, language, split, report)
+
+
+def _lines_of(raw: list[RawSentence], keep: Callable[[Sequence[str]], bool], last: int) -> frozenset[int]:
+    """The lines of the sentences ``keep`` accepts: each sentence owns the lines after the one
+    before it up to its own last, the final sentence the rest of the file too (to ``last``, at
+    least the file's last line)."""
+    owned: set[int] = set()
+    start = 1
+    for index, (tokens, _, lines) in enumerate(raw):
+        end = last if index == len(raw) - 1 else lines[-1]
+        if keep(tokens):
+            owned.update(range(start, end + 1))
+        start = lines[-1] + 1
+    return frozenset(owned)
 
 
 def write_corpus(

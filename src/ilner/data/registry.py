@@ -7,26 +7,30 @@ and is otherwise downloaded from its pinned upstream commit and checked against 
 Datasets are addressed as ``il-ner:hindi:train``; the subset and split accept shell-style
 wildcards (``il-ner:*:test``). Anything else is read as a file path.
 
-Besides IL-NER and HiNER, the registry holds outside benchmarks in layouts of their own (inline
-markup, IO tags, a sentence-id column, JSON arrays, a file inside a tar archive). Each entry says
-how its file is read (``file_format``, ``member``, ``scheme``, ``hyphenless``), in which tagset,
-and which mappings take that tagset onto ``il-ner`` and ``coarse``, so that commands read every
-registered file alike.
+Besides IL-NER and HiNER, the registry holds outside corpora in layouts of their own (inline
+markup, IO tags, a sentence-id column, JSON arrays, a file inside a tar archive): their test
+splits (and corpora released whole) as benchmarks, and the training splits that the mirror
+holds. Each entry says how its file is read (``file_format``, ``member``, ``scheme``,
+``hyphenless``), in which tagset, and which mappings take that tagset onto ``il-ner`` and
+``coarse``, so that commands read every registered file alike. Where upstream has no dev split,
+one is carved off its train file (``Carve``): two entries share the file, each reads its part.
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 from ilner.data.files import new_file_mode, sha256_of
+from ilner.data.tagsets import Annotation, load_mapping, load_tagset
 from ilner.errors import DatasetUnavailableError, IlnerError
 
 # Upstream files are fetched from here; tests point it at a local server.
@@ -37,12 +41,40 @@ _HINER_REPO, _HINER_COMMIT = "cfiltnlp/HiNER", "5e12e796a7a4b7b8880b2e876adb2789
 
 
 @dataclass(frozen=True)
+class Carve:
+    """A dev split set apart from a train file that has none upstream (``dev``), or the rest of
+    it (the train split).
+
+    A sentence is in the dev part when the sha256 of ``salt`` and its words falls in the lowest
+    ``share`` of the range: no random generator (stable across Python versions), each sentence
+    on its own (the part does not move when the reader splits another sentence differently), and
+    repeated sentences on one side, so that dev shares no sentence with train.
+    """
+
+    dev: bool
+    share: float = 0.1
+    salt: str = "ilner-dev"
+
+    def keeps(self, tokens: Sequence[str]) -> bool:
+        digest = hashlib.sha256("\t".join((self.salt, *tokens)).encode("utf-8")).digest()
+        return (int.from_bytes(digest[:8], "big") < self.share * 2**64) == self.dev
+
+    def describe(self, file_name: str) -> str:
+        """Where the part comes from, for ``ilner data stats``."""
+        how = f"chosen by a sha256 of their words, salt {self.salt!r}; upstream has no dev split"
+        if self.dev:
+            return f"carved off {file_name}: about {self.share:.0%} of its sentences ({how})"
+        return f"{file_name} without the about {self.share:.0%} of its sentences carved off as dev ({how})"
+
+
+@dataclass(frozen=True)
 class DataFile:
     """One registered file: its address parts, tagset, pinned upstream location, and how to read it.
 
     ``upstream_path`` and ``sha256`` are those of the file as served, an archive included;
     ``member`` names the file inside the archive that holds the corpus. ``mappings`` names the
-    built-in mappings from ``tagset`` onto other tagsets (see ``mapping_to``).
+    built-in mappings from ``tagset`` onto other tagsets (see ``mapping_to``). ``benchmark``
+    files are what ``ilner benchmark`` scores by default; ``carve`` reads a part of the file.
     """
 
     dataset: str
@@ -62,6 +94,8 @@ class DataFile:
     hyphenless: bool = False  # tags written BNEP, INEO for B-NEP, I-NEO
     licence: str = "none stated"
     mappings: tuple[str, ...] = ()
+    benchmark: bool = False
+    carve: Carve | None = None
 
     @property
     def address(self) -> str:
@@ -82,6 +116,13 @@ class DataFile:
             raise IlnerError(f"{self.address} has no mapping onto tagset {target!r}; its mappings: {known}")
         return found
 
+    def annotation(self, target: str = "il-ner") -> Annotation:
+        """What this file annotates of ``target``'s types: fully, partly or not at all."""
+        name = self.mapping_to(target)
+        found = Annotation.complete(load_tagset(target)) if name is None else load_mapping(name).annotation
+        assert found is not None  # set for every mapping read from a file
+        return found
+
 
 def _il_ner(language: str, split: str, sha256: str) -> DataFile:
     name = language.capitalize()
@@ -97,23 +138,24 @@ def _hiner(subset: str, sha256: str) -> DataFile:
     return DataFile(
         "hiner", subset, "validation", "hindi", tagset, _HINER_REPO, _HINER_COMMIT,
         f"data/{subset}/validation.conll", f"hiner/{subset}/validation.conll", sha256,
-        licence="CC BY-SA 4.0", mappings=(f"{tagset}_to_il-ner", f"{tagset}_to_coarse"),
+        licence="CC BY-SA 4.0", mappings=(f"{tagset}_to_il-ner", f"{tagset}_to_coarse"), benchmark=True,
     )
 
 
-def _benchmark(
+def _outside(
     dataset: str, subset: str, split: str, language: str, repo_commit: tuple[str, str], upstream_path: str,
     sha256: str, *, file_format: str = "conll", member: str | None = None, scheme: str = "auto",
-    hyphenless: bool = False, licence: str = "none stated",
+    hyphenless: bool = False, licence: str = "none stated", carve: Carve | None = None,
 ) -> DataFile:
     """An outside corpus, in a tagset of its own name, mapped onto il-ner and coarse; it lies at
-    ``<dataset>/<file name>`` in a mirror, as the mirror's training splits of these corpora do."""
+    ``<dataset>/<file name>`` in a mirror. Its test split, or the whole of a corpus released
+    without splits (``all``), is a benchmark; its training splits are not."""
     repo, commit = repo_commit
     return DataFile(
         dataset, subset, split, language, dataset, repo, commit, upstream_path,
         f"{dataset}/{upstream_path.rsplit('/', 1)[-1]}", sha256, file_format=file_format, member=member,
         scheme=scheme, hyphenless=hyphenless, licence=licence,
-        mappings=(f"{dataset}_to_il-ner", f"{dataset}_to_coarse"),
+        mappings=(f"{dataset}_to_il-ner", f"{dataset}_to_coarse"), benchmark=split in ("test", "all"), carve=carve,
     )
 
 
@@ -141,30 +183,44 @@ REGISTRY: tuple[DataFile, ...] = (
     # HiNER's train and test splits are not registered: their checksums have not been verified.
     _hiner("original", "a6e25d553a4ea2136089989d3c78f729c08554c02d0e870900950c7b1f39995b"),
     _hiner("collapsed", "9b8f162a254dc389b3eb051b7eee6419e3ef7dff5dc8695942caf97e2803d3b7"),
-    # Outside benchmarks. The three Urdu corpora have no splits upstream: the whole corpus is "all".
-    _benchmark("urdu-uner", "urdu", "all", "urdu", _URDU, "ner/uner.txt.tar.gz",
-               "bf50bf3baa469eab744768cfe5bdcd8fbb05c9532a35c2adce4d17c8e3825153",
-               member="ner/uner.txt", file_format="inline", licence="none stated (repository MIT)"),
-    _benchmark("ijcnlp08-urdu", "urdu", "all", "urdu", _URDU, "ner/ijnlp.tar.xz",
-               "63c7c3e5d525b08d4f24bf2434e5148984b500801a641998e7663a304a666fbb",
-               member="ijnlp.txt", scheme="io", licence="none stated (repository MIT)"),
-    _benchmark("urdu-jahangir", "urdu", "all", "urdu", _URDU, "ner/jahangir.tar.xz",
-               "ef05ffaf104518fa49bf691ccc18d66aa9f4775c0514a779d68575959ac211ba",
-               member="jahangir.txt", scheme="io", licence="none stated (repository MIT)"),
-    # Split 0 of the ten upstream; its train part is in the mirror (telugu-reddy2018/).
-    _benchmark("telugu-reddy2018", "fold0", "test", "telugu", _TELUGU, "data/Gold_Data_Telugu/test_sentences_0_IOB.txt",
-               "7c4d3cf693ed444f1023e63adac6de97c94da674d7e56b8fdd9c562db59d18a8", scheme="iob2"),
-    _benchmark("mahaner", "marathi", "test", "marathi", _MARATHI, "L3Cube-MahaNER/IOB/test_iob.txt",
-               "22d01fcd4298f3e55fc4c1ce55951c6dfb1411f9208d6ba0af74b8f5aa781879",
-               file_format="sentence-id", scheme="iob2", hyphenless=True, licence="CC BY-NC-SA 4.0"),
-    _benchmark("bengali-rifat", "bengali", "test", "bengali", _BENGALI_RIFAT, "Input/test_data.txt",
-               "606bb2dd9cb05d999f91cc70f8d54bf21f5a9442adce91865bdc28d5c6bdcc72",
-               scheme="iob2", licence="MIT"),
-    _benchmark("bengali-banglakit", "bengali", "all", "bengali", _BANGLAKIT, "main.jsonl",
-               "0eefd2565f3495dbbe091b9a76f9da642eaaf136a093f620efaa816b7f8be9a5",
-               file_format="json-arrays", scheme="bioes", licence="CC0 1.0"),
-    _benchmark("assamese-astourne", "assamese", "test", "assamese", _ASTOURNE, "test.csv",
-               "37c67774a8e37808ea33e067831e2f21dc803208918869f38ed97aee98a8f0f6", scheme="iob2"),
+    # Outside corpora. The three Urdu corpora have no splits upstream: the whole corpus is "all".
+    _outside("urdu-uner", "urdu", "all", "urdu", _URDU, "ner/uner.txt.tar.gz",
+             "bf50bf3baa469eab744768cfe5bdcd8fbb05c9532a35c2adce4d17c8e3825153",
+             member="ner/uner.txt", file_format="inline", licence="none stated (repository MIT)"),
+    _outside("ijcnlp08-urdu", "urdu", "all", "urdu", _URDU, "ner/ijnlp.tar.xz",
+             "63c7c3e5d525b08d4f24bf2434e5148984b500801a641998e7663a304a666fbb",
+             member="ijnlp.txt", scheme="io", licence="none stated (repository MIT)"),
+    _outside("urdu-jahangir", "urdu", "all", "urdu", _URDU, "ner/jahangir.tar.xz",
+             "ef05ffaf104518fa49bf691ccc18d66aa9f4775c0514a779d68575959ac211ba",
+             member="jahangir.txt", scheme="io", licence="none stated (repository MIT)"),
+    # Split 0 of the ten upstream: its train part (with a dev split carved off it) and its test part.
+    *(_outside("telugu-reddy2018", "fold0", split, "telugu", _TELUGU, "data/Gold_Data_Telugu/train_sentences_0_IOB.txt",
+               "e04d7dcfb4d66c94cab82713820b23e0e97ef7d5f90ed3a0590a4fda7877d02e", scheme="iob2", carve=Carve(dev))
+      for split, dev in (("train", False), ("dev", True))),
+    _outside("telugu-reddy2018", "fold0", "test", "telugu", _TELUGU, "data/Gold_Data_Telugu/test_sentences_0_IOB.txt",
+             "7c4d3cf693ed444f1023e63adac6de97c94da674d7e56b8fdd9c562db59d18a8", scheme="iob2"),
+    # MahaNER's 21,500-sentence train split is not registered: its checksum could not be verified here.
+    _outside("mahaner", "marathi", "validation", "marathi", _MARATHI, "L3Cube-MahaNER/IOB/valid_iob.txt",
+             "b0b01f60cbb5ac3d83455d4de9ccfdaac1dd7f135dd7b936b6a199bc76aec361",
+             file_format="sentence-id", scheme="iob2", hyphenless=True, licence="CC BY-NC-SA 4.0"),
+    _outside("mahaner", "marathi", "test", "marathi", _MARATHI, "L3Cube-MahaNER/IOB/test_iob.txt",
+             "22d01fcd4298f3e55fc4c1ce55951c6dfb1411f9208d6ba0af74b8f5aa781879",
+             file_format="sentence-id", scheme="iob2", hyphenless=True, licence="CC BY-NC-SA 4.0"),
+    *(_outside("bengali-rifat", "bengali", split, "bengali", _BENGALI_RIFAT, "Input/train_data.txt",
+               "99e3b0edbd27f7a77df54998b4d0c91b2a899f4e8b05c11ae230bb7d56902c30", scheme="iob2", licence="MIT",
+               carve=Carve(dev))
+      for split, dev in (("train", False), ("dev", True))),
+    _outside("bengali-rifat", "bengali", "test", "bengali", _BENGALI_RIFAT, "Input/test_data.txt",
+             "606bb2dd9cb05d999f91cc70f8d54bf21f5a9442adce91865bdc28d5c6bdcc72", scheme="iob2", licence="MIT"),
+    _outside("bengali-banglakit", "bengali", "all", "bengali", _BANGLAKIT, "main.jsonl",
+             "0eefd2565f3495dbbe091b9a76f9da642eaaf136a093f620efaa816b7f8be9a5",
+             file_format="json-arrays", scheme="bioes", licence="CC0 1.0"),
+    _outside("assamese-astourne", "assamese", "train", "assamese", _ASTOURNE, "train.csv",
+             "069473455dfe99a652eda7c974be703931c6e829542040581cb66a20852d0b50", scheme="iob2"),
+    _outside("assamese-astourne", "assamese", "dev", "assamese", _ASTOURNE, "dev.csv",
+             "e78c4484aa290a8c165c8451bf54f9e07b3dbfe96f1a0d858ef7a3cc1ace29f0", scheme="iob2"),
+    _outside("assamese-astourne", "assamese", "test", "assamese", _ASTOURNE, "test.csv",
+             "37c67774a8e37808ea33e067831e2f21dc803208918869f38ed97aee98a8f0f6", scheme="iob2"),
 )
 DATASETS: tuple[str, ...] = tuple(dict.fromkeys(f.dataset for f in REGISTRY))
 

@@ -76,12 +76,21 @@ class RepairReport:
     untagged_lines: int = 0
     example_lines: dict[str, list[int]] = field(default_factory=dict)
     skipped_lines: list[tuple[int, str]] = field(default_factory=list)
+    only_lines: frozenset[int] | None = field(default=None, repr=False)  # a part of a file: count these lines only
 
     def add(self, rule: str, line: int) -> None:
+        if self.only_lines is not None and line not in self.only_lines:
+            return
         self.counts[rule] += 1
         examples = self.example_lines.setdefault(rule, [])
         if len(examples) < _EXAMPLES_KEPT and line not in examples[-1:]:  # a line with two repairs is one example
             examples.append(line)
+
+    def skip(self, line: int, text: str) -> None:
+        """Rule 7: ``text``, on ``line``, is not token + tag; it is skipped and listed."""
+        if self.only_lines is None or line in self.only_lines:
+            self.add(MALFORMED_LINE, line)
+            self.skipped_lines.append((line, text))
 
     @property
     def total(self) -> int:

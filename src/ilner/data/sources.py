@@ -35,11 +35,13 @@ class Source:
 
     def read(self, *, tagset: Tagset | str | None, scheme: str = "auto", **options: bool) -> Corpus:
         """Read the file as what it is: a registered file in its declared layout (format, archive
-        member, scheme unless ``scheme`` is given, hyphenless tags), a plain file by its name."""
+        member, scheme unless ``scheme`` is given, hyphenless tags, the part a carve-off keeps),
+        a plain file by its name."""
         layout: dict = {}
         if self.data_file is not None:
             found = self.data_file
-            layout = {"file_format": found.file_format, "member": found.member, "hyphenless": found.hyphenless}
+            layout = {"file_format": found.file_format, "member": found.member, "hyphenless": found.hyphenless,
+                      "keep": found.carve.keeps if found.carve else None}
             scheme = found.scheme if scheme == "auto" else scheme
         return read_corpus(
             self.path, tagset=tagset, scheme=scheme, language=self.language, split=self.split, **layout, **options,

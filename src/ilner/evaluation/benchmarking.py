@@ -289,7 +289,7 @@ def _load_benchmarks(names, model_languages, zero_shot, tagset_map, language, da
     if names:
         return [b for name in names for b in (_registered(name, data_dir) if registry.is_registered(name)
                                               else [_local(name, tagset_map, language)])]
-    files = [f for f in registry.REGISTRY if f.dataset != "il-ner" and (zero_shot or f.language in model_languages)]
+    files = [f for f in registry.REGISTRY if f.benchmark and (zero_shot or f.language in model_languages)]
     if not files:
         raise _no_benchmarks(model_languages)
     found = []
@@ -305,18 +305,23 @@ def _no_benchmarks(languages: Sequence[str]):
     from ilner.data import registry
     from ilner.errors import IlnerError
 
-    known = sorted({f"{f.dataset} ({f.language})" for f in registry.REGISTRY if f.dataset != "il-ner"})
+    known = sorted({f"{f.dataset} ({f.language})" for f in registry.REGISTRY if f.benchmark})
     return IlnerError(f"no registered benchmark is in the model's languages ({', '.join(languages) or 'none recorded'}); "
                      f"name one ({', '.join(known)}) or add --zero-shot")
 
 
 def _registered(address: str, data_dir) -> list[Benchmark]:
-    """A registered benchmark's files, each in its own tagset, with its shipped mappings."""
+    """A registered benchmark's files, each in its own tagset, with its shipped mappings: those
+    of the matching files that are benchmarks (``mahaner`` is its test split), else all of them
+    (``mahaner:marathi:validation``, named on purpose)."""
+    from ilner.data import registry
     from ilner.data.sources import load_corpora
     from ilner.data.tagsets import load_tagset
 
+    matching = registry.match(address)
+    addresses = [f.address for f in matching if f.benchmark] or [f.address for f in matching]
     found = []
-    for source, corpus in load_corpora([address], data_dir=data_dir):
+    for source, corpus in load_corpora(addresses, data_dir=data_dir):
         tagset = load_tagset(source.tagset)
         mappings = {view: _mapping(source.data_file.mapping_to(view), tagset, view) for view in VIEWS}
         found.append(Benchmark(source.name, source.language, list(corpus.sentences), tagset, mappings,
