@@ -1,7 +1,8 @@
 """Training splits of outside corpora (issue 27, data layer): the mirrored splits through the
-registry, the dev splits carved off train files, refusal of a tampered copy. The corpora's test
-splits are never read here."""
+registry, the dev splits carved off train files, refusal of a tampered copy, and the annotated-types
+table of `ilner data stats`. The corpora's test splits are never read here."""
 
+import json
 import shutil
 from collections import Counter
 
@@ -98,6 +99,33 @@ def test_a_tampered_copy_is_refused(mirror, tmp_path, monkeypatch, address, cli)
         resolve(address)
     code, _, err = cli("data", "stats", address)
     assert code == 2 and f"({address}) has sha256" in err and "Traceback" not in err
+
+
+def test_data_stats_shows_what_each_outside_corpus_annotates(mirror, cli, tmp_path):
+    code, out, err = cli("data", "stats", "telugu-reddy2018:fold0:dev", "bengali-rifat:bengali:dev",
+                         "il-ner:telugu:dev", "--json", tmp_path / "stats.json")
+    assert code == 0, err
+    assert "il-ner types that telugu-reddy2018 annotates" in out and "il-ner types that bengali-rifat annotates" in out
+    assert "types that il-ner annotates" not in out  # IL-NER annotates its own types fully: no table
+    telugu, bengali = (_rows(table) for table in out.split("il-ner types that bengali-rifat annotates"))
+    assert telugu["NEN"] == telugu["NETI"] == ["", "MISC, one of NEN/NETI", ""]
+    assert telugu["NEP"] == ["PERSON", "", ""] and telugu["NEAR"] == ["", "", "yes"]
+    assert bengali["NEN"] == bengali["NEAR"] == ["", "", "yes"] and bengali["NETI"] == ["TIM", "", ""]
+    assert "bengali-rifat:bengali:dev: carved off train_data.txt: about 10% of its sentences" in " ".join(out.split())
+    files = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))["files"]
+    assert files[0]["annotates"]["NETI"] == {"coverage": "partial", "from": ["MISC"]}
+    assert files[1]["annotates"]["NEAR"] == {"coverage": "none", "from": []}
+    assert "annotates" not in files[2] and "carved" in files[0] and "carved" not in files[2]
+
+
+def _rows(text: str) -> dict[str, list[str]]:
+    """The full / partial / not annotated cells of each IL-NER type's row of the first such table."""
+    rows: dict[str, list[str]] = {}
+    for line in text.split("not annotated", 1)[1].splitlines():
+        cells = [cell.strip() for cell in line.split("│")[1:-1]]
+        if len(cells) == 4 and cells[0].startswith("NE"):
+            rows.setdefault(cells[0], cells[1:])
+    return rows
 
 
 def test_the_registry_gives_each_file_its_annotation():
