@@ -76,6 +76,18 @@ def test_a_carved_dev_split_and_its_train_split_share_the_file_and_nothing_else(
     assert {s.source for s in dev} == {str(mirror / dataset.split(":")[0] / file_name)}
 
 
+def test_data_check_tells_the_two_parts_of_a_carved_file_apart(mirror, cli, tmp_path):
+    code, out, err = cli("data", "check", "bengali-rifat:*:train", "bengali-rifat:*:dev", "--json", tmp_path / "c.json")
+    assert code == 0, err
+    overlap = out.split("Overlap between splits", 1)[1]
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in overlap.splitlines() if line.startswith("│ ")]
+    assert [row[:4] for row in rows] == [["bengali-rifat:bengali:train", "train", "4175", "0"],
+                                         ["bengali-rifat:bengali:dev", "dev", "437", "0"]]  # no dev sentence in train
+    files = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))["files"]
+    assert [(f["name"], f["repairs"]["malformed-line"]) for f in files] == [
+        ("bengali-rifat:bengali:train", 33), ("bengali-rifat:bengali:dev", 1)]
+
+
 def test_the_carve_off_is_fixed_forever():
     """A sha256 of the words, not a random generator: these answers must never change, or the
     dev split of every trained model would move."""

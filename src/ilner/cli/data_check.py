@@ -78,10 +78,10 @@ def check(
     for column in ("file", "split", "sentences", "in train", "% in train", "tagged differently",
                    "duplicates in file", "conflicting tags"):
         leak_table.add_column(column, justify="left" if column in ("file", "split") else "right")
-    names = {corpus.source: source.name for source, corpus in files}
+    names = {(corpus.source, corpus.split): source.name for source, corpus in files}  # a carved file has two parts
     for leak in leaks:
         leak_table.add_row(
-            names[leak.source], leak.split or "?", str(leak.sentences), str(leak.seen_in_train),
+            names[leak.source, leak.split], leak.split or "?", str(leak.sentences), str(leak.seen_in_train),
             pct(leak.seen_share), str(leak.seen_tagged_differently), str(leak.duplicates), str(leak.conflicting),
         )
     print_fitted(console, leak_table)
