@@ -49,7 +49,7 @@ class TagBatch:
         self.column = column
         self.max_chars = max_chars
         self.name = default_name(self.tagger.meta.languages, str(model))
-        self.version = (self.tagger.meta.weights_sha256 or "")[:16] or None
+        self.version = _weights_version(model, self.tagger.meta.weights_sha256)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         ids = [str(i) for i in batch.column("id").to_pylist()]
@@ -70,6 +70,15 @@ class TagBatch:
         if len(value) > self.max_chars:
             return f"{len(value)} characters, over the limit of {self.max_chars}"
         return None
+
+
+def _weights_version(model: str, recorded: str | None) -> str | None:
+    """The first 16 hex digits of the weights' sha256: as ilner.json records it, else computed."""
+    from ilner.data.files import sha256_of
+
+    weights = Path(model) / "model.safetensors"
+    digest = recorded or (sha256_of(weights) if weights.is_file() else None)
+    return digest[:16] if digest else None
 
 
 def tag_dataset(ds, model: str | Path, *, column: str = "text", actors: int = 1, batch_size: int = 64,
@@ -199,10 +208,12 @@ def run_files(model: str | Path, inputs: Sequence[Path], output_dir: Path, *, in
         records_in = ds.count()
         tagged = tag_dataset(ds, model, column=column, actors=actors, batch_size=batch_size, max_chars=max_chars)
         getattr(tagged, f"write_{'json' if output_format == 'jsonl' else 'parquet'}")(str(partial))
-        written = (ray.data.read_json(str(partial)) if output_format == "jsonl"
-                   else ray.data.read_parquet(str(partial))).select_columns(["error"])
-        records_out = written.count()
-        failed = written.filter(lambda row: row["error"] is not None).count()
+        light = {"num_cpus": READ_CPUS}  # the actors may still hold every CPU
+        written = (ray.data.read_json(str(partial), ray_remote_args=light) if output_format == "jsonl"
+                   else ray.data.read_parquet(str(partial), ray_remote_args=light))
+        errors = written.select_columns(["error"]).take_all()
+        records_out = len(errors)
+        failed = sum(row["error"] is not None for row in errors)
     finally:
         if started_here:
             ray.shutdown()
