@@ -42,11 +42,11 @@ def _ilner(*args: str, **kwargs) -> subprocess.Popen:
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory) -> str:
-    """A tiny model (every word B-NEL), as tests/test_tagger.py builds it."""
+    """A tiny model (every word B-NEL; tests/tiny_models.py)."""
     pytest.importorskip("torch")
-    from test_tagger import _forced
+    from tiny_models import forced_model
 
-    return _forced(tmp_path_factory, "B-NEL")
+    return forced_model(tmp_path_factory.mktemp("forced") / "m", "B-NEL")
 
 
 @pytest.fixture

@@ -331,9 +331,9 @@ def test_tokens_conll_cannot_hold_are_refused_with_their_line(tmp_path):
 
 @pytest.fixture(scope="module")
 def forced_model(tmp_path_factory):
-    from test_tagger import _forced
+    from tiny_models import forced_model as build
 
-    return _forced(tmp_path_factory, "B-NEL")
+    return build(tmp_path_factory.mktemp("forced") / "m", "B-NEL")
 
 
 def test_predict_reads_every_input_format_under_the_one_policy(forced_model, cli, tmp_path):

@@ -4,6 +4,7 @@ The models are tiny and built here; their head always says B-NEL, so every token
 and the expected entities of any text are its tokens (as `ilner predict` finds them).
 """
 
+import importlib.util
 import json
 import os
 import signal
@@ -14,7 +15,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -341,11 +341,7 @@ def test_the_page_tags_hindi_and_urdu_in_a_real_browser(server, models, tmp_path
 
 
 def _has_playwright() -> bool:
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("playwright") is not None
 
 
 def test_a_request_that_reaches_a_draining_service_gets_503(models):

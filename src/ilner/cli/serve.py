@@ -45,8 +45,11 @@ def serve(
     settings = ServiceSettings(Limits(max_body, max_texts, max_chars), api_key, list(cors or []), batch_wait_ms)
     options = ServeOptions(list(models), host, port, workers, backend, settings, graceful_seconds)
     loaded = load_models(options)  # every model checked before the port opens
+    names = loaded.names
+    if workers > 1:
+        loaded = None  # only the check: each worker process loads its own copy
     where = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
-    err_console.print(f"ilner serve: {', '.join(loaded.names)} at {where} (page: /, API docs: /docs)"
+    err_console.print(f"ilner serve: {', '.join(names)} at {where} (page: /, API docs: /docs)"
                       + ("" if api_key else "; no API key") + ("" if host in ("127.0.0.1", "localhost", "::1") else
                       f"; listening on {host}: reachable from other machines"), soft_wrap=True)
     # uvicorn finishes the requests in flight, then raises the SIGTERM again under the handler

@@ -61,7 +61,6 @@ class BenchmarkResult:
     unseen_share: float | None = None  # of gold entities, whose words are no training entity
     f1_seen: float | None = None
     f1_unseen: float | None = None
-    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -71,7 +70,7 @@ class BenchmarkResult:
             "strict": self.strict.to_dict(), "conlleval": self.conlleval.to_dict(),
             "strict_f1_interval": None if self.interval is None else [self.interval.low, self.interval.high],
             "seen_in_training": self.seen_in_training, "unseen_share": self.unseen_share,
-            "f1_seen_entities": self.f1_seen, "f1_unseen_entities": self.f1_unseen, "notes": self.notes,
+            "f1_seen_entities": self.f1_seen, "f1_unseen_entities": self.f1_unseen,
         }
 
 

@@ -58,15 +58,15 @@ def app_from_environment():
     return create_app(load_models(options), options.service)
 
 
-def serve(options: ServeOptions, models: ModelSet) -> None:
-    """Serve until stopped. ``models`` are those loaded (and so checked) before binding."""
+def serve(options: ServeOptions, models: ModelSet | None) -> None:
+    """Serve until stopped: ``models`` in this process, or with ``workers > 1`` (``models`` None)
+    in worker processes that each load their own."""
     import uvicorn
 
     common = dict(host=options.host, port=options.port, log_level=options.log_level,
                   timeout_graceful_shutdown=options.graceful_seconds, limit_concurrency=1024,
                   h11_max_incomplete_event_size=65_536)
     if options.workers > 1:
-        del models  # each worker loads its own
         os.environ[SETTINGS_ENV] = options.to_json()
         if options.service.api_key:
             os.environ["ILNER_API_KEY"] = options.service.api_key
