@@ -17,6 +17,7 @@ line with ``--lines``), JSONL or Parquet, and writes Parquet or JSONL (``run_fil
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +30,9 @@ OUTPUT_SCHEMA = pa.schema([("id", pa.string()), ("entities", pa.list_(ENTITY)), 
                            ("model", pa.string()), ("model_version", pa.string())])
 DEFAULT_MAX_CHARS = 1_000_000
 INPUT_ERROR = "input_error"  # set by read_inputs where a record could not be read as text
-# Reading asks for a tenth of a CPU: with as many tagging actors as CPUs (each holds one), reads
-# that asked for a whole CPU would wait forever for one.
-READ_CPUS = 0.1
+# The CPU the tagging actors leave free for Ray Data's own tasks (reading, splitting into batches,
+# writing): tasks that had to wait for CPUs the actors hold would never run (see actor_cpus).
+DATA_TASK_CPUS = 1.0
 
 
 class TagBatch:
@@ -84,14 +85,40 @@ def _weights_version(model: str, recorded: str | None) -> str | None:
 def tag_dataset(ds, model: str | Path, *, column: str = "text", actors: int = 1, batch_size: int = 64,
                 max_chars: int = DEFAULT_MAX_CHARS, threads_per_actor: int = 1):
     """``ds`` (a ray.data.Dataset with an ``id`` and a text ``column``) tagged by ``model`` on a
-    pool of ``actors`` (each ``threads_per_actor`` CPUs); returns a Dataset of OUTPUT_SCHEMA."""
+    pool of ``actors`` (each running ``threads_per_actor`` torch threads); returns a Dataset of
+    OUTPUT_SCHEMA."""
     import ray
 
-    return ds.map_batches(
+    cpus = actor_cpus(actors, threads_per_actor, ray.cluster_resources().get("CPU", 0.0))
+    # A block goes to one actor whole: blocks of one batch each keep every actor busy, however
+    # the records arrived (a file of a million lines is one block when read).
+    return ds.repartition(target_num_rows_per_block=batch_size).map_batches(
         TagBatch, fn_constructor_kwargs={"model": str(model), "column": column, "max_chars": max_chars,
                                          "batch_size": batch_size, "threads": threads_per_actor},
         batch_format="pyarrow", batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=actors),
-        num_cpus=threads_per_actor)
+        num_cpus=cpus)
+
+
+def actor_cpus(actors: int, threads: int, cluster_cpus: float) -> float:
+    """The CPUs each tagging actor asks Ray for: its threads, or a share of what is left after one
+    CPU for Ray Data's own tasks. A pool that holds every CPU starves the tasks that read and
+    batch its input, and the run waits forever (ray-project/ray#44687); so on a small machine the
+    actors ask for less (a request to Ray's scheduler; each actor still runs ``threads`` threads).
+
+    >>> actor_cpus(2, 1, 16.0)
+    1
+    >>> actor_cpus(2, 1, 2.0)
+    0.5
+    """
+    room = cluster_cpus - DATA_TASK_CPUS
+    if room <= 0:
+        from ilner.errors import IlnerError
+
+        raise IlnerError(f"the Ray cluster has {cluster_cpus:g} CPU(s); bulk tagging needs at least 2 (one for the "
+                         "actors, one for reading and writing): start it with `ray start --num-cpus 2` or more")
+    if actors * threads <= room:
+        return threads
+    return round(room / actors, 3)
 
 
 @dataclass
@@ -114,23 +141,22 @@ def read_inputs(paths: Sequence[Path], input_format: str, *, lines: bool = False
     import ray
 
     names = [str(p) for p in paths]
-    light = {"num_cpus": READ_CPUS}
     if input_format == "parquet":
-        ds = ray.data.read_parquet(names, ray_remote_args=light)
+        ds = ray.data.read_parquet(names)
         if column not in ds.schema().names:
             from ilner.errors import IlnerError
 
             raise IlnerError(f"{names[0]}: no column {column!r} (columns: {', '.join(ds.schema().names)}); "
                              "name the text column with --column")
         return ds if "id" in ds.schema().names else _numbered(ds)
-    files = ray.data.read_binary_files(names, include_paths=True, ray_remote_args=light)
+    files = ray.data.read_binary_files(names, include_paths=True)
     if input_format == "jsonl":
-        return files.flat_map(lambda row: _jsonl_records(row, column), num_cpus=READ_CPUS)
+        return files.flat_map(lambda row: _jsonl_records(row, column))
     if lines:
         return files.flat_map(lambda row: [_record(f"{row['path']}:{number}", line, column)
                                            for number, line in enumerate(row["bytes"].split(b"\n"), start=1)
-                                           if line.strip()], num_cpus=READ_CPUS)
-    return files.map(lambda row: _record(row["path"], row["bytes"], column), num_cpus=READ_CPUS)
+                                           if line.strip()])
+    return files.map(lambda row: _record(row["path"], row["bytes"], column))
 
 
 def _record(record_id: str, data: bytes, column: str) -> dict:
@@ -202,15 +228,16 @@ def run_files(model: str | Path, inputs: Sequence[Path], output_dir: Path, *, in
     shutil.rmtree(partial, ignore_errors=True)
     started_here = not ray.is_initialized()
     if started_here:
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        # A local Ray counts at least 2 CPUs, so that one machine core still leaves one for data tasks.
+        local = {} if address else {"num_cpus": max(2, os.cpu_count() or 1)}
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False, **local)
     try:
         ds = read_inputs(inputs, input_format, lines=lines, column=column)
         records_in = ds.count()
         tagged = tag_dataset(ds, model, column=column, actors=actors, batch_size=batch_size, max_chars=max_chars)
         getattr(tagged, f"write_{'json' if output_format == 'jsonl' else 'parquet'}")(str(partial))
-        light = {"num_cpus": READ_CPUS}  # the actors may still hold every CPU
-        written = (ray.data.read_json(str(partial), ray_remote_args=light) if output_format == "jsonl"
-                   else ray.data.read_parquet(str(partial), ray_remote_args=light))
+        written = (ray.data.read_json(str(partial)) if output_format == "jsonl"
+                   else ray.data.read_parquet(str(partial)))
         errors = written.select_columns(["error"]).take_all()
         records_out = len(errors)
         failed = sum(row["error"] is not None for row in errors)
