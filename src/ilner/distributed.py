@@ -235,7 +235,10 @@ def run_files(model: str | Path, inputs: Sequence[Path], output_dir: Path, *, in
         ds = read_inputs(inputs, input_format, lines=lines, column=column)
         records_in = ds.count()
         tagged = tag_dataset(ds, model, column=column, actors=actors, batch_size=batch_size, max_chars=max_chars)
-        getattr(tagged, f"write_{'json' if output_format == 'jsonl' else 'parquet'}")(str(partial))
+        if output_format == "jsonl":  # UTF-8 as it is: Indic text stays readable, not \\u-escaped
+            tagged.write_json(str(partial), force_ascii=False)
+        else:
+            tagged.write_parquet(str(partial))
         written = (ray.data.read_json(str(partial)) if output_format == "jsonl"
                    else ray.data.read_parquet(str(partial)))
         errors = written.select_columns(["error"]).take_all()
