@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --timeout 10 --retries 0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) '$(TORCH)' \
 	  || { echo "$(or $(TORCH_INDEX),the index) not reachable: the plain pin $(TORCH) then"; $(PIP) '$(TORCH)'; }
-	$(PIP) -e '.[train,dev,roman,onnx,gazetteer,serve,spacy]'
+	$(PIP) -e '.[train,dev,roman,onnx,gazetteer,serve,spacy,ray]'
 	touch $@
 
 install: $(VENV)/.installed

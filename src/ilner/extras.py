@@ -14,6 +14,7 @@ EXTRA_OF_MODULE = {
     **dict.fromkeys(["torch", "transformers", "tokenizers", "accelerate", "safetensors", "huggingface_hub"], "train"),
     **dict.fromkeys(["onnx", "onnxscript", "onnxruntime"], "onnx"),
     **dict.fromkeys(["fastapi", "uvicorn", "starlette", "pydantic"], "serve"),
+    **dict.fromkeys(["ray", "pyarrow"], "ray"),
     **dict.fromkeys(["spacy", "thinc"], "spacy"),
 }
 

@@ -11,12 +11,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from ilner.cli._app import app, err_console, finite_float, output_file
+from ilner.cli._app import app, err_console, finite_float
 from ilner.cli._render import scores_table
-from ilner.data.files import atomic_output
+from ilner.data.files import atomic_output, check_writable
 from ilner.errors import DataError, IlnerError
 
-INPUT_FORMATS = ("text", "conll", "jsonl")
+INPUT_FORMATS = ("text", "conll", "jsonl")  # --engine ray also reads parquet
 
 
 @app.command("predict")
@@ -25,7 +25,7 @@ def predict(
     inputs: Annotated[Optional[list[Path]], typer.Argument(help="Input files; none or '-' reads standard input.", show_default=False)] = None,
     input_format: Annotated[str, typer.Option("--input-format", help="text, conll (pre-tokenised; tags optional) or jsonl ({\"text\"} or {\"tokens\"}).")] = "text",
     output_format: Annotated[Optional[str], typer.Option("--format", help="spans (TSV, one entity per line; text input), jsonl or conll. Default: spans for text, else the input's format.")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", callback=output_file, help="Write here instead of standard output (in full or not at all: a run that fails leaves an earlier file as it was).")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", callback=_output, help="Write here instead of standard output (in full or not at all: a run that fails leaves an earlier file as it was); with --engine ray, a new folder.")] = None,
     lines: Annotated[bool, typer.Option("--lines", help="Text input: each line is a document (offsets within the line).")] = False,
     evaluate: Annotated[bool, typer.Option("--evaluate", help="CoNLL input: score the predictions against its tags.")] = False,
     batch_size: Annotated[int, typer.Option(min=1, help="Windows per forward pass.")] = 32,
@@ -34,6 +34,10 @@ def predict(
     pooling: Annotated[str, typer.Option(help="Word scores from the first sub-word (as trained) or the mean over sub-words.")] = "first",
     backend: Annotated[str, typer.Option(help="torch, torch-bf16, onnx or onnx-int8 (onnx: run `ilner export` first).")] = "torch",
     device: Annotated[Optional[str], typer.Option(help="torch device, e.g. cuda (default: cpu).")] = None,
+    engine: Annotated[str, typer.Option(is_eager=True, help="local (this process) or ray (Ray Data: a pool of actors, here or on a cluster).")] = "local",
+    address: Annotated[Optional[str], typer.Option(help="--engine ray: the cluster (auto, ray://host:10001); default: a local Ray on this machine.")] = None,
+    actors: Annotated[int, typer.Option(min=1, help="--engine ray: actors, each with its own copy of the model and one CPU.")] = 1,
+    column: Annotated[str, typer.Option(help="--engine ray: the text column of JSONL or Parquet input.")] = "text",
 ) -> None:
     """Tag text with a NER model; entity offsets point into the original text.
 
@@ -43,6 +47,10 @@ def predict(
 
     Example: echo "प्रधानमंत्री नरेंद्र मोदी ने 15 अगस्त 2024 को दिल्ली में भाषण दिया।" | ilner predict runs/cpu-joint
     """
+    if engine == "ray":
+        return _predict_on_ray(model, inputs, input_format, output_format, output, lines, batch_size, address, actors, column)
+    if engine != "local":
+        raise typer.BadParameter(f"{engine!r}; choose local or ray", param_hint="--engine")
     from ilner.inference.decoding import DECODERS
     from ilner.inference.scores import POOLINGS
     from ilner.inference.stream import OUTPUT_FORMATS, Writer, read_units, tag_stream
@@ -87,6 +95,35 @@ def predict(
             err_console.print(f"[dim]{found} entities[/dim]")
         else:
             _tag_files(tagger, sources, input_format, output_format, out, evaluate)
+
+
+def _output(ctx: typer.Context, value: Optional[Path]) -> Optional[Path]:
+    """--output: a file to write, or with --engine ray a folder; refused before any work if it cannot be written."""
+    if value is not None:
+        check_writable(value, folder=ctx.params.get("engine") == "ray")
+    return value
+
+
+def _predict_on_ray(model: str, inputs, input_format: str, output_format: Optional[str], output: Optional[Path],
+                    lines: bool, batch_size: int, address: Optional[str], actors: int, column: str) -> None:
+    """``--engine ray``: files in, a folder of JSONL or Parquet out, a summary line."""
+    from ilner.distributed import OUTPUT_FORMATS, run_files
+
+    if output is None:
+        raise typer.BadParameter("--engine ray writes a folder: give -o OUT_DIR", param_hint="--output")
+    if input_format not in ("text", "jsonl", "parquet"):
+        raise typer.BadParameter(f"{input_format!r}; --engine ray reads text, jsonl or parquet", param_hint="--input-format")
+    output_format = output_format or "jsonl"
+    if output_format not in OUTPUT_FORMATS:
+        raise typer.BadParameter(f"{output_format!r}; --engine ray writes {' or '.join(OUTPUT_FORMATS)}", param_hint="--format")
+    sources = list(inputs or [])
+    missing = [p for p in sources if not p.exists()]
+    if not sources or missing:
+        raise typer.BadParameter(f"{missing[0] if missing else 'nothing'}: --engine ray reads files or folders that exist "
+                                 "(on a cluster, paths every node can read)", param_hint="INPUTS")
+    summary = run_files(model, sources, output, input_format=input_format, lines=lines, column=column,
+                        output_format=output_format, actors=actors, batch_size=batch_size, address=address)
+    err_console.print(summary.line())
 
 
 def _check_device(name: str) -> None:
