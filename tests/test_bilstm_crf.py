@@ -51,6 +51,47 @@ def test_crf_likelihood_is_normalised_by_brute_force():
         assert float(sum(total)) == pytest.approx(1.0, abs=1e-5)
 
 
+def test_partial_likelihood_sums_the_allowed_sequences_by_brute_force():
+    crf = _crf(num_labels=4, seed=2)
+    emissions = torch.randn(2, 4, 4)
+    mask = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]], dtype=torch.float)
+    allowed = torch.rand(2, 4, 4) < 0.6
+    allowed[..., 0] = True  # every word may at least be label 0
+    loss = crf.partial_neg_log_likelihood(emissions, allowed, mask)
+    for row, length in enumerate((4, 3)):
+        permitted = 0.0
+        for path in itertools.product(range(4), repeat=length):
+            if all(allowed[row, t, k] for t, k in enumerate(path)):
+                tags = torch.tensor([list(path) + [0] * (4 - length)])
+                permitted += float(torch.exp(-crf.neg_log_likelihood(emissions[row:row + 1], tags, mask[row:row + 1])))
+        assert float(loss[row]) == pytest.approx(-np.log(permitted), abs=1e-4)
+    # One label allowed a word: the ordinary likelihood of that sequence; every label: nothing to learn.
+    tags = torch.randint(0, 4, (2, 4))
+    one_hot = torch.nn.functional.one_hot(tags, 4).bool()
+    assert torch.allclose(crf.partial_neg_log_likelihood(emissions, one_hot, mask),
+                          crf.neg_log_likelihood(emissions, tags, mask), atol=1e-4)
+    everything = torch.ones(2, 4, 4, dtype=torch.bool)
+    assert torch.allclose(crf.partial_neg_log_likelihood(emissions, everything, mask), torch.zeros(2), atol=1e-4)
+
+
+def test_the_model_loss_with_one_allowed_label_a_word_is_its_loss_with_labels():
+    model = _tiny_model(["O", "B-NEP", "I-NEP", "B-NEN", "I-NEN"], word_level=True, linear_member=True)
+    input_ids = torch.randint(5, 40, (3, 7))
+    attention_mask = torch.ones(3, 7, dtype=torch.long)
+    attention_mask[2, 5:] = 0
+    labels = torch.randint(0, 5, (3, 7))
+    labels[:, 2] = -100  # a later piece of a word
+    labels[2, 5:] = -100
+    allowed = torch.nn.functional.one_hot(labels.clamp(min=0), 5).bool()
+    with torch.no_grad():
+        plain = model(input_ids, attention_mask, labels=labels).loss
+        partial = model(input_ids, attention_mask, labels=labels, allowed_labels=allowed).loss
+        allowed[:, :, 0] = True  # O allowed everywhere as well: more sequences count, the loss is lower
+        looser = model(input_ids, attention_mask, labels=labels, allowed_labels=allowed).loss
+    assert float(partial) == pytest.approx(float(plain), abs=1e-3)
+    assert float(looser) < float(plain)
+
+
 def test_crf_likelihood_prefers_the_sequence_with_the_highest_score():
     crf = _crf(seed=1)
     emissions = torch.randn(1, 3, 3)

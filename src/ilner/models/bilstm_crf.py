@@ -101,6 +101,9 @@ def _traced() -> bool:
     return torch.compiler.is_compiling() or torch.onnx.is_in_onnx_export()
 
 
+NOT_ALLOWED = -1e4  # the emission score of a label a word may not have: exp() of it is 0 in float32
+
+
 class LinearChainCrf(nn.Module):
     """Transition scores between labels, with the CRF's negative log-likelihood."""
 
@@ -118,12 +121,28 @@ class LinearChainCrf(nn.Module):
         moved = self.transitions[tags[:, :-1], tags[:, 1:]]
         last = tags[batch, real.sum(dim=1).long() - 1]
         gold = self.start[tags[:, 0]] + (emitted * real).sum(dim=1) + (moved * real[:, 1:]).sum(dim=1) + self.end[last]
-        keep = real.bool().unsqueeze(2)
+        return self.log_partition(emissions, mask) - gold
+
+    def partial_neg_log_likelihood(self, emissions: torch.Tensor, allowed: torch.Tensor,
+                                   mask: torch.Tensor) -> torch.Tensor:
+        """Per sequence -log of the probability of every label sequence that ``allowed`` [batch,
+        words, labels] permits: the loss of partial annotation, where a word of a corpus that does
+        not annotate a type may be that type or O, and a word of a lumped type (MISC: numbers or
+        dates) may be either. With one label allowed a word it is ``neg_log_likelihood``. Every
+        real word must allow at least one label."""
+        constrained = emissions.masked_fill(~allowed, NOT_ALLOWED)
+        both = self.log_partition(torch.cat([emissions, constrained]), torch.cat([mask, mask]))
+        rows = emissions.shape[0]
+        return both[:rows] - both[rows:]
+
+    def log_partition(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Per sequence the log of the sum over all label sequences of exp(score): the forward algorithm."""
+        keep = mask.bool().unsqueeze(2)
         alpha = self.start + emissions[:, 0]
         for t in range(1, emissions.shape[1]):
             forward = torch.logsumexp(alpha.unsqueeze(2) + self.transitions + emissions[:, t].unsqueeze(1), dim=1)
             alpha = torch.where(keep[:, t], forward, alpha)
-        return torch.logsumexp(alpha + self.end, dim=1) - gold
+        return torch.logsumexp(alpha + self.end, dim=1)
 
 
 @dataclass
@@ -469,15 +488,20 @@ class BiLstmCrfForTokenClassification(BiLstmCrfPreTrainedModel):
         self.post_init()
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
-                labels: torch.Tensor | None = None, **kwargs) -> TokenClassifierOutput:
+                labels: torch.Tensor | None = None, allowed_labels: torch.Tensor | None = None,
+                **kwargs) -> TokenClassifierOutput:
+        """``labels`` [batch, pieces]: a word's label at its first piece, -100 elsewhere. With
+        ``allowed_labels`` [batch, pieces, labels] (bool), a labelled piece may have any label it
+        allows, and the loss counts every sequence so allowed (partial annotation)."""
         emissions = [member(*inputs) for member, inputs in zip(self.members, self.member_inputs(input_ids, attention_mask))]
         loss = None
         if labels is not None:
-            loss = sum(self._loss(member.crf, e, labels) for member, e in zip(self.members, emissions))
+            loss = sum(self._loss(member.crf, e, labels, allowed_labels) for member, e in zip(self.members, emissions))
         return TokenClassifierOutput(loss=loss, logits=torch.stack(emissions).mean(dim=0))
 
     @staticmethod
-    def _loss(crf: LinearChainCrf, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def _loss(crf: LinearChainCrf, logits: torch.Tensor, labels: torch.Tensor,
+              allowed: torch.Tensor | None = None) -> torch.Tensor:
         """Mean CRF loss over the labelled positions (first pieces of words) of each row."""
         labelled = labels != -100
         counts = labelled.sum(dim=1)
@@ -486,10 +510,13 @@ class BiLstmCrfForTokenClassification(BiLstmCrfPreTrainedModel):
         words = int(counts.max())
         # Positions of the labelled pieces, in order, first in each row.
         order = torch.sort((~labelled).to(torch.int8), dim=1, stable=True).indices[:, :words]
-        emissions = logits.gather(1, order.unsqueeze(2).expand(-1, -1, logits.shape[2]))
-        tags = labels.gather(1, order).clamp(min=0)
+        emissions = logits.gather(1, order.unsqueeze(2).expand(-1, -1, logits.shape[2])).float()
         mask = (torch.arange(words, device=logits.device).unsqueeze(0) < counts.unsqueeze(1)).to(logits.dtype)
-        return crf.neg_log_likelihood(emissions.float(), tags, mask).mean()
+        if allowed is not None:
+            allowed = allowed[rows].gather(1, order.unsqueeze(2).expand(-1, -1, allowed.shape[2]))
+            return crf.partial_neg_log_likelihood(emissions, allowed, mask).mean()
+        tags = labels.gather(1, order).clamp(min=0)
+        return crf.neg_log_likelihood(emissions, tags, mask).mean()
 
     def transition_scores(self) -> tuple:
         """(start, transitions[previous, next], end) averaged over members, as numpy arrays."""
