@@ -234,3 +234,23 @@ def test_without_names_every_registered_benchmark_of_the_models_languages(hindi_
     assert code == 0, err
     ran = {r["benchmark"] for r in json.loads((tmp_path / "z.json").read_text())["results"]}
     assert {"urdu-uner:urdu:all", "hiner:original:validation", "hiner:collapsed:validation"} <= ran
+
+
+def test_training_sources_follow_relative_stages_from_anywhere(tmp_path, monkeypatch):
+    """``init_from`` is recorded relative to where training ran (``runs/cpu`` for ``runs/cpu/urdu``):
+    the chain is found from another working directory too, so HiNER in the first stage still
+    marks HiNER as seen in training."""
+    from ilner.evaluation.benchmarking import training_sources
+    from ilner.models.directory import ModelMeta
+
+    runs = tmp_path / "project" / "runs"
+    for folder, meta in {
+        runs / "cpu" / "ner-init": ModelMeta(config={"train": ["hiner:original:validation"]}),
+        runs / "cpu": ModelMeta(init_from="runs/cpu/ner-init", config={"train": ["il-ner:*:train"]}),
+        runs / "cpu" / "urdu": ModelMeta(init_from="runs/cpu", config={"train": ["il-ner:urdu:train"]}),
+    }.items():
+        folder.mkdir(parents=True, exist_ok=True)
+        meta.write(folder)
+    monkeypatch.chdir(tmp_path)  # not the folder training ran in
+    specs, notes = training_sources(runs / "cpu" / "urdu")
+    assert specs == ["il-ner:urdu:train", "il-ner:*:train", "hiner:original:validation"] and notes == []

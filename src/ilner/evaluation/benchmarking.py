@@ -181,8 +181,21 @@ def training_sources(model_dir: str | Path) -> tuple[list[str], list[str]]:
         config = meta.config or {}
         specs += [str(s) for s in config.get("train", [])]
         specs += [str(s) for s in (config.get("ner_init") or {}).get("train", [])]
-        current = Path(meta.init_from) if meta.init_from else None
+        current = _earlier_stage(current, meta.init_from) if meta.init_from else None
     return list(dict.fromkeys(specs)), notes
+
+
+def _earlier_stage(model_dir: Path, init_from: str) -> Path:
+    """The directory of the stage a model continued from. ``init_from`` is recorded as training was
+    given it, relative to a working directory not known here (``runs/cpu`` for ``runs/cpu/urdu``),
+    so it is looked for from here, then from each folder above the model."""
+    from ilner.models.directory import META_FILE
+
+    recorded = Path(init_from)
+    if recorded.is_absolute() or (recorded / META_FILE).is_file():
+        return recorded
+    found = (base / recorded for base in model_dir.resolve().parents)
+    return next((path for path in found if (path / META_FILE).is_file()), recorded)
 
 
 def view_mapping(model_tagset: str | None, view: str) -> TagMapping | None:
