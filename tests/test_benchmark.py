@@ -246,11 +246,15 @@ def test_training_sources_follow_relative_stages_from_anywhere(tmp_path, monkeyp
     runs = tmp_path / "project" / "runs"
     for folder, meta in {
         runs / "cpu" / "ner-init": ModelMeta(config={"train": ["hiner:original:validation"]}),
-        runs / "cpu": ModelMeta(init_from="runs/cpu/ner-init", config={"train": ["il-ner:*:train"]}),
+        runs / "cpu": ModelMeta(config={"model": "runs/cpu/ner-init", "train": ["il-ner:*:train"]}),  # started from
         runs / "cpu" / "urdu": ModelMeta(init_from="runs/cpu", config={"train": ["il-ner:urdu:train"]}),
     }.items():
         folder.mkdir(parents=True, exist_ok=True)
         meta.write(folder)
+    (runs / "lost").mkdir()
     monkeypatch.chdir(tmp_path)  # not the folder training ran in
     specs, notes = training_sources(runs / "cpu" / "urdu")
     assert specs == ["il-ner:urdu:train", "il-ner:*:train", "hiner:original:validation"] and notes == []
+    ModelMeta(init_from="runs/elsewhere", config={"model": "scratch"}).write(runs / "lost")
+    assert training_sources(runs / "lost") == ([], [f"{runs / 'lost'}: the stage it continued from (runs/elsewhere) "
+                                                    "is not found, so what it was trained on is not fully known"])

@@ -164,8 +164,9 @@ def entity_strings(sentences: Iterable[Sentence]) -> set[str]:
 
 
 def training_sources(model_dir: str | Path) -> tuple[list[str], list[str]]:
-    """The training sources (dataset addresses or files) of a model directory and of every stage
-    it continued from (``init_from`` in ``ilner.json``), and notes on stages that cannot be read."""
+    """The training sources (dataset addresses or files) of a model directory and of every ilner
+    model it continued or started from (``init_from``, or the config's ``model``: the ``cpu``
+    preset's HiNER stage), and notes on stages that cannot be found or read."""
     from ilner.models.directory import META_FILE, read_meta
 
     specs: list[str] = []
@@ -181,21 +182,26 @@ def training_sources(model_dir: str | Path) -> tuple[list[str], list[str]]:
         config = meta.config or {}
         specs += [str(s) for s in config.get("train", [])]
         specs += [str(s) for s in (config.get("ner_init") or {}).get("train", [])]
-        current = _earlier_stage(current, meta.init_from) if meta.init_from else None
+        earlier = _earlier_stage(current, meta.init_from or str(config.get("model") or ""))
+        if earlier is None and meta.init_from:
+            notes.append(f"{current}: the stage it continued from ({meta.init_from}) is not found, so what it "
+                         "was trained on is not fully known")
+        current = earlier
     return list(dict.fromkeys(specs)), notes
 
 
-def _earlier_stage(model_dir: Path, init_from: str) -> Path:
-    """The directory of the stage a model continued from. ``init_from`` is recorded as training was
-    given it, relative to a working directory not known here (``runs/cpu`` for ``runs/cpu/urdu``),
-    so it is looked for from here, then from each folder above the model."""
+def _earlier_stage(model_dir: Path, recorded: str) -> Path | None:
+    """The directory of the ilner model a model continued from (its ``init_from`` stage) or started
+    from (its config's ``model``); None when that is no ilner model (``scratch``, a hub id). Both
+    are recorded as training was given them, relative to a working directory not known here
+    (``runs/cpu`` for ``runs/cpu/urdu``), so they are looked for from here, then from each folder
+    above the model."""
     from ilner.models.directory import META_FILE
 
-    recorded = Path(init_from)
-    if recorded.is_absolute() or (recorded / META_FILE).is_file():
-        return recorded
-    found = (base / recorded for base in model_dir.resolve().parents)
-    return next((path for path in found if (path / META_FILE).is_file()), recorded)
+    if not recorded:
+        return None
+    candidates = [Path(recorded), *(base / recorded for base in model_dir.resolve().parents)]
+    return next((path for path in candidates if (path / META_FILE).is_file()), None)
 
 
 def view_mapping(model_tagset: str | None, view: str) -> TagMapping | None:
