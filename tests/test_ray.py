@@ -68,12 +68,15 @@ def test_text_files_and_jsonl_on_two_actors(local_ray, model, tmp_path, cli):
     assert code == 2 and "already holds output" in err  # never two runs' records in one folder
 
 
-def test_tag_dataset_from_python(local_ray, model):
-    from ilner.distributed import tag_dataset
+def test_tag_dataset_from_python_on_parquet_without_ids(local_ray, model, tmp_path):
+    import pyarrow as pa
+
+    from ilner.distributed import read_inputs, tag_dataset
 
     texts = [SENTENCES["hindi"], "x" * 150, SENTENCES["urdu"]]
-    ds = ray.data.from_items([{"id": str(i), "text": t} for i, t in enumerate(texts)])
-    rows = {r["id"]: r for r in tag_dataset(ds, model, max_chars=100).take_all()}
+    pq.write_table(pa.table({"body": texts}), tmp_path / "docs.parquet")
+    ds = read_inputs([tmp_path / "docs.parquet"], "parquet", column="body")  # ids: row numbers
+    rows = {r["id"]: r for r in tag_dataset(ds, model, column="body", max_chars=100).take_all()}
     expected = _expected(model, {"0": texts[0], "2": texts[2]})
     assert [e["text"] for e in rows["0"]["entities"]] == [e["text"] for e in expected["0"]]
     assert rows["1"]["error"] == "150 characters, over the limit of 100" and rows["2"]["error"] is None
