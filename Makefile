@@ -14,7 +14,7 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 ILNER_DATA_DIR ?= $(wildcard $(abspath ../shared/datasets))
 export ILNER_DATA_DIR
 
-.PHONY: install run run-fast test bench bench-speed clean
+.PHONY: install run run-fast run-indic test bench bench-speed clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ run: install
 run-fast: install
 	$(BIN)/ilner data check 'il-ner:*:*'
 	$(BIN)/ilner train --preset fast
+
+# One model for seven languages from IL-NER and five outside corpora (the indic preset; runs/indic).
+run-indic: install
+	$(BIN)/ilner train --preset indic
 
 test: install
 	$(BIN)/python -m pytest -q

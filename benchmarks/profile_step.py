@@ -39,7 +39,8 @@ def main() -> None:
     from ilner.text.transliterate import get_transform
     from ilner.training.config import load_config, preset_path
     from ilner.training.optim import adamw
-    from ilner.training.trainer import _batch, epoch_batches, prepare_model, read_split
+    from ilner.training.data import read_split
+    from ilner.training.trainer import _batch, epoch_batches, prepare_model
     from ilner.data.tagsets import load_tagset
 
     if args.threads:
@@ -48,8 +49,8 @@ def main() -> None:
     log = lambda message: None  # noqa: E731
     data = {"tagset": config.tagset, "data_dir": config.data_dir, "data_mapping": config.data_mapping,
             "keep_unknown": config.keep_unknown}
-    train = read_split(config.train, log, **data)
-    dev = read_split(config.dev, log, **data)
+    train = read_split(config.train, log, **data).sentences
+    dev = read_split(config.dev, log, **data).sentences
     labels = list(load_tagset(config.tagset).labels_for(config.tag_scheme))
     with tempfile.TemporaryDirectory() as tmp:
         start = prepare_model(config, labels, train, Path(tmp) / "init", log, None)

@@ -182,7 +182,7 @@ def main() -> None:
 
     import ilner
     from ilner.training.config import load_config, preset_path
-    from ilner.training.trainer import read_split
+    from ilner.training.data import read_split
 
     out = Path(args.out).resolve()
     if args.threads:
@@ -203,8 +203,8 @@ def main() -> None:
     quiet = lambda message: None  # noqa: E731
     data = {"tagset": config.tagset, "data_dir": config.data_dir, "data_mapping": config.data_mapping,
             "keep_unknown": config.keep_unknown}
-    train = read_split(config.train, quiet, **data, limit=config.max_train_sentences)
-    dev = read_split([f"il-ner:{language}:dev" for language in args.languages], quiet, **data, limit=DEV_SENTENCES)
+    train = read_split(config.train, quiet, **data, limit=config.max_train_sentences).sentences
+    dev = read_split([f"il-ner:{language}:dev" for language in args.languages], quiet, **data, limit=DEV_SENTENCES).sentences
     words = sum(len(sentence) for sentence in train)
     epochs = config.epochs  # --epochs, unless a --set said otherwise
     print(f"{len(train)} training sentences, {words} words ({', '.join(args.languages)}); {epochs} epoch(s)",

@@ -32,6 +32,10 @@ SPLITS = {
                                         "FAC": 23, "DATE": 13}),
     "mahaner:marathi:validation": ("mahaner/valid_iob.txt", 1500, {"i-after-o": 1},
                                    {"NEM": 405, "NEP": 322, "NEL": 293, "NEO": 178, "NED": 141, "ED": 61, "NETI": 43}),
+    "mahaner:marathi:validation-train": ("mahaner/valid_iob.txt", 1196, {"i-after-o": 1},
+                                         {"NEM": 330, "NEP": 254, "NEL": 231, "NEO": 130, "NED": 112, "ED": 44, "NETI": 34}),
+    "mahaner:marathi:validation-dev": ("mahaner/valid_iob.txt", 304, {},
+                                       {"NEM": 75, "NEP": 68, "NEL": 62, "NEO": 48, "NED": 29, "ED": 17, "NETI": 9}),
 }
 
 
@@ -43,10 +47,13 @@ def test_the_mirrored_splits_are_registered_as_training_data_not_benchmarks():
         assert (data_file.mappings, data_file.language, data_file.repo, data_file.commit) == (
             test.mappings, test.language, test.repo, test.commit)
         assert test.benchmark and test.upstream_path != data_file.upstream_path
-    assert [f.address for f in registry.match("mahaner:*:*")] == ["mahaner:marathi:validation", "mahaner:marathi:test"]
+    assert [f.address for f in registry.match("mahaner:*:*")] == [
+        "mahaner:marathi:validation", "mahaner:marathi:validation-train", "mahaner:marathi:validation-dev",
+        "mahaner:marathi:test"]
     assert [f.split for f in registry.match("bengali-rifat")] == ["train", "dev", "test"]
     carved = [f.address for f in registry.REGISTRY if f.carve is not None]
     assert carved == ["telugu-reddy2018:fold0:train", "telugu-reddy2018:fold0:dev",
+                      "mahaner:marathi:validation-train", "mahaner:marathi:validation-dev",
                       "bengali-rifat:bengali:train", "bengali-rifat:bengali:dev"]
 
 
@@ -57,7 +64,7 @@ def test_the_five_mirrored_splits_load_offline_with_a_repair_report(mirror, monk
     for source, corpus in loaded:
         path, sentences, repairs, entities = SPLITS[source.name]
         assert source.path == mirror / path and source.tagset == source.data_file.dataset
-        assert source.split == ("dev" if source.name.endswith((":dev", ":validation")) else "train")
+        assert source.split == ("dev" if source.name.endswith(("dev", ":validation")) else "train")
         assert (len(corpus), dict(corpus.report.counts), dict(corpus.entity_counts())) == (sentences, repairs, entities)
         assert not corpus.report.unknown_types and corpus.report.scheme == "iob2"
 

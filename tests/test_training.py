@@ -310,6 +310,26 @@ def test_temperature_sampling_balances_languages():
     assert first == epoch_batches(windows, languages, 0, **plain) != epoch_batches(windows, languages, 1, **plain)
 
 
+def test_sampling_balances_corpora_of_one_language_by_corpus():
+    """sampling_unit: corpus draws a small corpus of a language as often as a large one of the same
+    language (with sampling by language, the two are one unit)."""
+    from ilner.models.encoding import Window
+    from ilner.training.trainer import TrainingData, batch_maker
+
+    windows = [Window(i, 0, 1, [0, 5, 2], [1]) for i in range(1000)]
+    data = TrainingData(windows, [[-100, 0, -100]] * 1000, [None] * 1000, ["urdu"] * 1000,
+                        ["il-ner:urdu"] * 900 + ["urdu-uner:urdu"] * 100)
+
+    def share_of_small(unit: str) -> float:
+        batches = batch_maker(data, seed=1, batch_size=10, sampling_temperature=1000, sampling_unit=unit,
+                              process=0, processes=1)(0)
+        drawn = [data.corpora[i] for batch in batches for i in batch]
+        return drawn.count("urdu-uner:urdu") / len(drawn)
+
+    assert 0.4 < share_of_small("corpus") < 0.6
+    assert share_of_small("language") == 0.1
+
+
 def test_language_stages_continue_the_joint_model_on_each_language_alone(tmp_path):
     files = _two_languages(tmp_path)
     config = tiny_config(
@@ -671,6 +691,8 @@ def test_shipped_configs_are_valid():
     (["strategy=progressive", "stages=[{train: [x.conll], epochs: -1}]"], "stage 1 \\(unnamed\\): 'epochs' must be positive"),
     (["strategy=progressive", "stages=[{train: [x.conll], learning_rate: 0}]"], "'learning_rate' must be positive"),
     (["max_length=6"], "'max_length' must be at least 10"),
+    (["sampling_unit=genre"], "'sampling_unit' must be one of language, corpus"),
+    (["data_mappings=[a.txt]"], "'data_mappings' must be a mapping"),
     (["scratch.num_heads=3"], "'scratch.num_heads' \\(3\\) must divide scratch.hidden_size \\(256\\)"),
     (["scratch.vocab_size=0"], "'scratch.vocab_size' must be at least"),
     (["scratch.dropout=1.0"], "'scratch.dropout' must be at least 0 and below 1"),

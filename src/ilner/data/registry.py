@@ -13,7 +13,8 @@ splits (and corpora released whole) as benchmarks, and the training splits that 
 holds. Each entry says how its file is read (``file_format``, ``member``, ``scheme``,
 ``hyphenless``), in which tagset, and which mappings take that tagset onto ``il-ner`` and
 ``coarse``, so that commands read every registered file alike. Where upstream has no dev split,
-one is carved off its train file (``Carve``): two entries share the file, each reads its part.
+one is carved off its train file (``Carve``): two entries share the file, each reads its part
+(MahaNER's validation split, the only one mirrored, is carved so too).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class Carve:
     dev: bool
     share: float = 0.1
     salt: str = "ilner-dev"
+    why: str = "upstream has no dev split"
 
     def keeps(self, tokens: Sequence[str]) -> bool:
         digest = hashlib.sha256("\t".join((self.salt, *tokens)).encode("utf-8")).digest()
@@ -61,7 +63,7 @@ class Carve:
 
     def describe(self, file_name: str) -> str:
         """Where the part comes from, for ``ilner data stats``."""
-        how = f"chosen by a sha256 of their words, salt {self.salt!r}; upstream has no dev split"
+        how = f"chosen by a sha256 of their words, salt {self.salt!r}; {self.why}"
         if self.dev:
             return f"carved off {file_name}: about {self.share:.0%} of its sentences ({how})"
         return f"{file_name} without the about {self.share:.0%} of its sentences carved off as dev ({how})"
@@ -164,6 +166,7 @@ _TELUGU = ("anikethjr/NER_Telugu", "cb0971f9ab12a2425cc521da564d5b4f26fe608d")
 _MARATHI = ("l3cube-pune/MarathiNLP", "8ee29fa1329d6a841030eb46659d3c10614b5e59")
 _BENGALI_RIFAT = ("Rifat1493/Bengali-NER", "01656468c4e6e31dd6aff4cb42be1dc751a1abcf")
 _BANGLAKIT = ("banglakit/bengali-ner-data", "8777ed550aff03d5fc8e7900f921ce43bcc76bb0")
+_MAHANER_WHY = "the train split upstream is not registered"
 _ASTOURNE = ("nlp30/GUIT-AsTourNE", "b32650e5d00769b43c59df620e3309381df232a1")
 
 
@@ -200,9 +203,13 @@ REGISTRY: tuple[DataFile, ...] = (
     _outside("telugu-reddy2018", "fold0", "test", "telugu", _TELUGU, "data/Gold_Data_Telugu/test_sentences_0_IOB.txt",
              "7c4d3cf693ed444f1023e63adac6de97c94da674d7e56b8fdd9c562db59d18a8", scheme="iob2"),
     # MahaNER's 21,500-sentence train split is not registered: its checksum could not be verified here.
-    _outside("mahaner", "marathi", "validation", "marathi", _MARATHI, "L3Cube-MahaNER/IOB/valid_iob.txt",
-             "b0b01f60cbb5ac3d83455d4de9ccfdaac1dd7f135dd7b936b6a199bc76aec361",
-             file_format="sentence-id", scheme="iob2", hyphenless=True, licence="CC BY-NC-SA 4.0"),
+    # Its validation split, whole, and in two parts to train a Marathi model on: validation-dev
+    # (about 20%, carved) selects the model, validation-train (the rest) trains it.
+    *(_outside("mahaner", "marathi", split, "marathi", _MARATHI, "L3Cube-MahaNER/IOB/valid_iob.txt",
+               "b0b01f60cbb5ac3d83455d4de9ccfdaac1dd7f135dd7b936b6a199bc76aec361",
+               file_format="sentence-id", scheme="iob2", hyphenless=True, licence="CC BY-NC-SA 4.0", carve=carve)
+      for split, carve in (("validation", None), ("validation-train", Carve(False, 0.2, why=_MAHANER_WHY)),
+                           ("validation-dev", Carve(True, 0.2, why=_MAHANER_WHY)))),
     _outside("mahaner", "marathi", "test", "marathi", _MARATHI, "L3Cube-MahaNER/IOB/test_iob.txt",
              "22d01fcd4298f3e55fc4c1ce55951c6dfb1411f9208d6ba0af74b8f5aa781879",
              file_format="sentence-id", scheme="iob2", hyphenless=True, licence="CC BY-NC-SA 4.0"),

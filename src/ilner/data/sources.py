@@ -18,6 +18,8 @@ KNOWN_LANGUAGES = (
     "malayalam", "punjabi", "assamese", "nepali", "sanskrit",
 )
 _SPLIT_WORDS = {"train": "train", "dev": "dev", "valid": "dev", "validation": "dev", "val": "dev", "test": "test"}
+# The role of a registered split that is not named train, dev or test.
+_REGISTERED_SPLITS = {"validation": "dev", "validation-dev": "dev", "validation-train": "train"}
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def resolve(
         return [
             Source(
                 registry.locate(f, data_dir, progress=progress), f.address, f.language,
-                "dev" if f.split == "validation" else f.split, f.tagset, f"{f.dataset}:{f.subset}",
+                _REGISTERED_SPLITS.get(f.split, f.split), f.tagset, f"{f.dataset}:{f.subset}",
                 tagset_known=True, data_file=f,
             )
             for f in registry.match(spec)

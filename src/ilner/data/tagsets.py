@@ -27,6 +27,7 @@ from ilner.data.schemes import iob2_to_bioes, split_tag
 from ilner.errors import TagsetError
 
 _RESOURCES = resources.files("ilner") / "resources"
+MAPPINGS_DIR = Path(str(_RESOURCES / "mappings"))  # the built-in mappings
 
 
 @dataclass(frozen=True)

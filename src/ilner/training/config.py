@@ -93,6 +93,9 @@ class TrainConfig:
     tag_scheme: str = "iob2"
     init_mapping: str | None = None  # tagset mapping from the checkpoint's labels (NER-model init)
     data_mapping: str | None = None  # tagset mapping applied to all data when read
+    # Per data entry (as written in train/dev/test), the tagset mapping that takes its files onto
+    # the run's tagset: a corpus of your own beside IL-NER. Registered corpora need none (theirs is built in).
+    data_mappings: dict[str, str] = field(default_factory=dict)
     # Data: dataset addresses or files. "{language}" is filled in per language (cross-lingual).
     train: list[str] = field(default_factory=lambda: ["il-ner:hindi:train"])
     dev: list[str] = field(default_factory=lambda: ["il-ner:hindi:dev"])
@@ -106,7 +109,8 @@ class TrainConfig:
     ner_init: NerInit = field(default_factory=NerInit)  # single: first NER on another corpus
     language_stages: LanguageStages = field(default_factory=LanguageStages)  # single: then each language alone
     only_language: str | None = None  # keep only this language's sentences of train, dev and test
-    sampling_temperature: float | None = None  # multilingual: sample languages by n^(1/T) per epoch
+    sampling_temperature: float | None = None  # several languages or corpora: sample each by n^(1/T) per epoch
+    sampling_unit: str = "language"  # what sampling_temperature balances: language | corpus
     script: str = "native"  # native | devanagari | roman
     vocab_augmentation: int = 0  # add the K most frequent much-split training words as tokens
     # Optimisation.
@@ -150,6 +154,11 @@ def _coerce(value: Any, annotation: Any, key: str) -> Any:
             except IlnerError as error:
                 errors.append(str(error))
         raise IlnerError(errors[0])
+    if origin is dict:
+        key_type, value_type = typing.get_args(annotation)
+        if not isinstance(value, dict):
+            raise IlnerError(f"config key {key!r} must be a mapping, got {value!r}")
+        return {_coerce(k, key_type, key): _coerce(v, value_type, f"{key}.{k}") for k, v in value.items()}
     if origin is list:
         (item_type,) = typing.get_args(annotation)
         if isinstance(value, (str, dict)) or not isinstance(value, list):
@@ -290,12 +299,14 @@ MIN_MAX_LENGTH = 10
 def _validate(config: TrainConfig) -> None:
     """Refuse values that have the right type but that no run can use. Each section checks its own
     fields (``validate``); the checks here are of top-level keys and of keys that must fit each other."""
+    from ilner.data.tagsets import load_mapping
     from ilner.inference.decoding import DECODERS
     from ilner.text.transliterate import SCRIPT_TRANSFORMS
 
     choices = {
         "strategy": STRATEGIES, "script": SCRIPT_TRANSFORMS, "decoding": DECODERS,
         "tag_scheme": ("iob2", "bioes"), "mixed_precision": ("auto", "no", "bf16", "fp16"),
+        "sampling_unit": ("language", "corpus"),
     }
     for key, allowed in choices.items():
         if getattr(config, key) not in allowed:
@@ -341,12 +352,17 @@ def _validate(config: TrainConfig) -> None:
                          f"(e.g. {ner_init.tagset}_to_{config.tagset}) to carry its labels over")
     ner_init.validate()
     if ner_init.train and ner_init.mapping:
-        from ilner.data.tagsets import load_mapping
-
         mapping = load_mapping(ner_init.mapping)
         if (mapping.source, mapping.target) != (ner_init.tagset, config.tagset):
             raise IlnerError(f"ner_init.mapping {ner_init.mapping!r} maps {mapping.source} to {mapping.target}, "
                              f"not {ner_init.tagset} to {config.tagset}")
+    listed = {*config.train, *config.dev, *config.test}
+    for entry, name in config.data_mappings.items():
+        if entry not in listed:
+            raise IlnerError(f"data_mappings names {entry!r}, which is in none of train, dev and test")
+        if load_mapping(name).target != config.tagset:
+            raise IlnerError(f"data_mappings: {name} maps onto {load_mapping(name).target}, not the run's "
+                             f"tagset {config.tagset}")
     if config.tune_o_penalty and not config.dev:
         raise IlnerError("tune_o_penalty chooses the O penalty on dev data: give 'dev' data, or set o_penalty instead")
     config.language_stages.validate()

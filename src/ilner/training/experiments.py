@@ -118,7 +118,7 @@ def ner_init(config: TrainConfig, *, resume: bool = False, log: Log = print) -> 
     init = config.ner_init
     run = replace(
         config, train=init.train, dev=[], test=[], tagset=init.tagset, epochs=init.epochs, data_mapping=None,
-        init_mapping=None, only_language=None, tune_o_penalty=False, ner_init=NerInit(),
+        data_mappings={}, init_mapping=None, only_language=None, tune_o_penalty=False, ner_init=NerInit(),
         language_stages=LanguageStages(), scratch_text=[*config.scratch_text, *config.train],
         output_dir=str(Path(config.output_dir) / "ner-init"),
     )
@@ -164,6 +164,7 @@ def cross_lingual(config: TrainConfig, *, resume: bool = False, log: Log = print
     for language in config.languages:
         run = replace(
             config, strategy="single", train=_fill(config.train, language), dev=_fill(config.dev, language),
+            data_mappings={entry.replace("{language}", language): name for entry, name in config.data_mappings.items()},
             output_dir=str(root / language), scratch_text=scratch_text,
         )
         log(f"== cross-lingual: training on {language}")

@@ -52,6 +52,7 @@ from ilner.models.loading import HeadInit, load_token_classifier, quiet_transfor
 from ilner.text.transliterate import get_transform
 from ilner.training.checkpoints import Checkpoints, TrainerState, damaged_checkpoint
 from ilner.training.config import TrainConfig
+from ilner.training.data import Split, read_split
 from ilner.training.optim import adamw
 from ilner.training.output import write_model_dir
 from ilner.training.progress import Progress
@@ -133,7 +134,7 @@ def run_training(
     checkpoints, resuming = prepare_run_folder(output_dir, accelerator, resume=resume, log=log)
 
     # 3. Model, vocabulary, encoding.
-    start = starting_model(config, labels, splits.train, checkpoints.init, accelerator, resuming=resuming,
+    start = starting_model(config, labels, splits.train.sentences, checkpoints.init, accelerator, resuming=resuming,
                            init_from=init_from, log=log)
     encoder = WordEncoder(start.tokenizer, config.max_length, config.window_overlap, get_transform(config.script))
     data = encode_training_data(splits.train, encoder, labels, config.tag_scheme, log)
@@ -157,7 +158,7 @@ def run_training(
         model, optimizer, scheduler, accelerator, state, epochs=config.epochs,
         accumulation=config.gradient_accumulation_steps, max_grad_norm=config.max_grad_norm,
         make_batches=batch_maker(data, seed=config.seed, batch_size=config.batch_size,
-                                 sampling_temperature=config.sampling_temperature,
+                                 sampling_temperature=config.sampling_temperature, sampling_unit=config.sampling_unit,
                                  process=accelerator.process_index, processes=accelerator.num_processes),
         collate=partial(_collate, data, encoder, accelerator.device),
         evaluate=dev_evaluator(tagger, splits.dev) if splits.dev and accelerator.is_main_process else None,
@@ -229,60 +230,43 @@ def _accelerator(mixed_precision: str):
 
 @dataclass
 class Splits:
-    """A run's sentences; ``train`` is never empty and holds only labels of the run's tagset."""
+    """A run's data; ``train`` is never empty and holds only labels of the run's tagset."""
 
-    train: list[Sentence]
-    dev: list[Sentence]
-    test: list[Sentence]
+    train: Split
+    dev: Split
+    test: Split
 
 
 def load_splits(config: TrainConfig, tagset: Tagset, log: Log) -> Splits:
     """Read train, dev and test (only ``only_language``'s sentences where set), refusing training
     data that is empty or has labels outside ``tagset``."""
     read = partial(read_split, log=log, tagset=config.tagset, data_dir=config.data_dir,
-                   data_mapping=config.data_mapping, keep_unknown=config.keep_unknown)
+                   data_mapping=config.data_mapping, data_mappings=config.data_mappings,
+                   keep_unknown=config.keep_unknown)
     train = read(config.train, limit=config.max_train_sentences)
-    dev = read(config.dev) if config.dev else []
-    test = read(config.test) if config.test else []
+    dev = read(config.dev) if config.dev else Split([], [])
+    test = read(config.test) if config.test else Split([], [])
     if config.only_language:
-        found = sorted({s.language or "unknown" for s in train})
-        train, dev, test = ([s for s in split if s.language == config.only_language] for split in (train, dev, test))
+        found = sorted({s.language or "unknown" for s in train.sentences})
+        train, dev, test = (split.only(config.only_language) for split in (train, dev, test))
         if not train:
             raise no_sentences_of(config.only_language, found)
         log(f"only {config.only_language}: {len(train)} train, {len(dev)} dev, {len(test)} test sentences")
     if not train:
         raise IlnerError("no training sentences: check the 'train' entries of the config")
+    partly = sum(origin.annotation is not None for origin in train.origins)
+    if partly:
+        log(f"{partly} of {len(train)} training sentences come from corpora that annotate {tagset.name}'s types in "
+            "part: the loss counts every tagging consistent with what they mark; dev and test sentences of such "
+            "corpora are scored on the types they annotate fully")
     known = set(tagset.labels)  # the data's IOB2 tags, whichever scheme the model learns
-    unknown = {t for s in train for t in s.tags if t not in known}
+    unknown = {t for s in train.sentences for t in s.tags if t not in known}
     if unknown:
         raise IlnerError(
             f"the training data has labels outside tagset {tagset.name}: {', '.join(sorted(unknown))} "
             "(kept by keep_unknown); drop keep_unknown, or train with a tagset that has these types"
         )
     return Splits(train, dev, test)
-
-
-def read_split(
-    specs: Sequence[str], log: Log, *, tagset: str, data_dir: str | None, data_mapping: str | None,
-    keep_unknown: bool, limit: int | None = None,
-) -> list[Sentence]:
-    """Sentences of all files of one split (at most ``limit`` of each), in ``tagset``, mapped by
-    ``data_mapping`` if given."""
-    sentences: list[Sentence] = []
-    target = load_tagset(tagset)
-    for source, corpus in load_corpora(
-        specs, data_dir=data_dir, mapping=data_mapping, keep_unknown=keep_unknown, plain_tagset=tagset, progress=log,
-    ):
-        if corpus.tagset is not None and corpus.tagset.name != target.name:
-            raise IlnerError(
-                f"{source.name} is in tagset {corpus.tagset.name}, but the model is trained for {target.name}; "
-                f"set data_mapping (e.g. {corpus.tagset.name}_to_{target.name}) or tagset: {corpus.tagset.name}"
-            )
-        if corpus.report.total:
-            repairs = ", ".join(f"{rule} {n}" for rule, n in corpus.report.counts.items())
-            log(f"{source.name}: {len(corpus)} sentences; repaired: {repairs}")
-        sentences.extend(corpus.sentences[:limit] if limit else corpus.sentences)
-    return sentences
 
 
 def no_sentences_of(language: str, found) -> IlnerError:
@@ -450,26 +434,47 @@ def load_prepared(init_dir: Path, labels: list[str]) -> StartingModel:
 @dataclass
 class TrainingData:
     """The training sentences as the model learns them: windows of word pieces, each with its
-    label ids and its sentence's language (for temperature sampling)."""
+    label ids, the labels each word may have where its corpus annotates in part (None where its
+    labels are exact), and its sentence's language and corpus (the units of sampling)."""
 
     windows: list[Window]
     targets: list[list[int]]
+    allowed: list[np.ndarray | None]  # [pieces, labels] bool, set at the words' first pieces
     languages: list[str]
+    corpora: list[str]
+
+    def units(self, sampling_unit: str) -> list[str]:
+        """Each window's unit of sampling: its ``language`` or its ``corpus``."""
+        return self.languages if sampling_unit == "language" else self.corpora
 
 
 def encode_training_data(
-    train: Sequence[Sentence], encoder: WordEncoder, labels: list[str], tag_scheme: str, log: Log
+    train: Split, encoder: WordEncoder, labels: list[str], tag_scheme: str, log: Log
 ) -> TrainingData:
     """Encode ``train`` into overlapping windows labelled with ids of ``labels`` (in ``tag_scheme``)."""
-    windows = encoder.windows([s.tokens for s in train])
+    sentences = train.sentences
+    windows = encoder.windows([s.tokens for s in sentences])
     label_ids = {label: i for i, label in enumerate(labels)}
     learnt = iob2_to_bioes if tag_scheme == "bioes" else list
-    targets = [window_labels(w, [label_ids[t] for t in learnt(train[w.sentence].tags)]) for w in windows]
-    languages = [train[w.sentence].language or "unknown" for w in windows]
-    long_sentences = len(windows) - len(train)
-    log(f"{len(train)} training sentences -> {len(windows)} windows"
+    targets = [window_labels(w, [label_ids[t] for t in learnt(sentences[w.sentence].tags)]) for w in windows]
+    allowed_words = {i: origin.allowed(tag_scheme) for i, origin in enumerate(train.origins) if origin.annotation}
+    allowed = [_window_allowed(w, allowed_words[w.sentence], label_ids) if w.sentence in allowed_words else None
+               for w in windows]
+    languages = [sentences[w.sentence].language or "unknown" for w in windows]
+    corpora = [train.origins[w.sentence].corpus for w in windows]
+    long_sentences = len(windows) - len(sentences)
+    log(f"{len(sentences)} training sentences -> {len(windows)} windows"
         + (f" ({long_sentences} extra windows for sentences longer than {encoder.max_length} pieces)" if long_sentences else ""))
-    return TrainingData(windows, targets, languages)
+    return TrainingData(windows, targets, allowed, languages, corpora)
+
+
+def _window_allowed(window: Window, per_word: list[frozenset[str]], label_ids: dict[str, int]) -> np.ndarray:
+    """The labels each word of ``window`` may have, at its first piece (other rows: all labels)."""
+    allowed = np.ones((len(window), len(label_ids)), dtype=bool)
+    for position, labels in zip(window.word_starts, per_word[window.first_word:window.end_word]):
+        allowed[position] = False
+        allowed[position, [label_ids[label] for label in labels]] = True
+    return allowed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -574,7 +579,7 @@ def train_while_improving(
             group = min(accumulation, len(batches) - (b // accumulation) * accumulation)  # short at epoch end
             inputs, batch_words = collate(batches[b])
             with nullcontext() if sync else accelerator.no_sync(model):
-                loss = model(**inputs).loss
+                loss = training_loss(model, inputs)
                 accelerator.backward(loss / group)
             loss_sum, loss_count = loss_sum + loss.item(), loss_count + 1
             accumulated.append(batches[b])
@@ -605,14 +610,44 @@ def train_while_improving(
         yield None, info, is_best
 
 
+def training_loss(model, inputs: dict):
+    """The batch's loss. With ``allowed_labels`` in ``inputs`` (partly annotated sentences), a CRF
+    model counts every allowed sequence itself; another token classifier is scored here on the
+    total probability of each word's allowed labels."""
+    allowed = inputs.get("allowed_labels")
+    if allowed is None or _takes_allowed_labels(model):
+        return model(**inputs).loss
+    labels = inputs["labels"]
+    logits = model(**{k: v for k, v in inputs.items() if k not in ("labels", "allowed_labels")}).logits
+    return partial_token_loss(logits, allowed, labels)
+
+
+def _takes_allowed_labels(model) -> bool:
+    import inspect
+
+    inner = getattr(model, "module", model)  # under DistributedDataParallel
+    return "allowed_labels" in inspect.signature(inner.forward).parameters
+
+
+def partial_token_loss(logits, allowed, labels):
+    """Mean over labelled pieces (``labels`` != -100) of -log of the probability the model gives
+    the piece's ``allowed`` labels together; with one allowed label, the cross-entropy."""
+    import torch
+
+    labelled = labels != -100
+    log_probs = torch.log_softmax(logits.float(), dim=-1)[labelled]
+    return -torch.logsumexp(log_probs.masked_fill(~allowed[labelled], float("-inf")), dim=-1).mean()
+
+
 def batch_maker(
-    data: TrainingData, *, seed: int, batch_size: int, sampling_temperature: float | None, process: int,
-    processes: int,
+    data: TrainingData, *, seed: int, batch_size: int, sampling_temperature: float | None,
+    sampling_unit: str = "language", process: int, processes: int,
 ) -> Callable[[int], Batches]:
     """``make_batches(epoch)``: this process's share of the epoch's batches (``epoch_batches``)."""
+    units = data.units(sampling_unit)
 
     def make_batches(epoch: int) -> Batches:
-        batches = epoch_batches(data.windows, data.languages, epoch, seed=seed, batch_size=batch_size,
+        batches = epoch_batches(data.windows, units, epoch, seed=seed, batch_size=batch_size,
                                 sampling_temperature=sampling_temperature)
         # Every process needs the same number of batches (DDP syncs each step): wrap around.
         batches += [batches[i % len(batches)] for i in range(-len(batches) % processes)]
@@ -622,26 +657,28 @@ def batch_maker(
 
 
 def epoch_batches(
-    windows: Sequence[Window], languages: Sequence[str], epoch: int, *, seed: int, batch_size: int,
+    windows: Sequence[Window], units: Sequence[str], epoch: int, *, seed: int, batch_size: int,
     sampling_temperature: float | None,
 ) -> list[list[int]]:
     """This epoch's batches of window indices: length-grouped, shuffled, from (seed, epoch) only.
 
-    With ``sampling_temperature`` T, windows are first resampled so that language i is drawn with
-    probability proportional to n_i^(1/T) (T=1: as is; larger T: closer to uniform).
+    With ``sampling_temperature`` T, windows are first resampled so that unit i (a language, or
+    a corpus: ``units`` names each window's) is drawn with probability proportional to
+    n_i^(1/T) (T=1: as is, proportional; larger T: closer to uniform, so small units are not
+    drowned by large ones).
     """
     rng = np.random.default_rng([seed, epoch])
     indices = np.arange(len(windows))
-    if sampling_temperature and len(set(languages)) > 1:
-        by_language: dict[str, np.ndarray] = {}
-        for language in dict.fromkeys(languages):
-            by_language[language] = np.array([i for i, lang in enumerate(languages) if lang == language])
-        sizes = np.array([len(v) for v in by_language.values()], dtype=float)
+    if sampling_temperature and len(set(units)) > 1:
+        by_unit: dict[str, np.ndarray] = {}
+        for unit in dict.fromkeys(units):
+            by_unit[unit] = np.array([i for i, u in enumerate(units) if u == unit])
+        sizes = np.array([len(v) for v in by_unit.values()], dtype=float)
         weights = sizes ** (1.0 / sampling_temperature)
         counts = _largest_remainder(len(windows) * weights / weights.sum())
         indices = np.concatenate([
             rng.choice(members, size=count, replace=count > len(members))
-            for members, count in zip(by_language.values(), counts)
+            for members, count in zip(by_unit.values(), counts)
         ])
     indices = rng.permutation(indices)
     # Sort chunks of 50 batches by length, so that padding is small but batches stay random.
@@ -665,24 +702,39 @@ def _largest_remainder(shares: np.ndarray) -> np.ndarray:
 def _collate(data: TrainingData, encoder: WordEncoder, device, indices: list[int]) -> tuple[dict, int]:
     """The model's inputs (with labels) for the windows ``indices``, on ``device``, and their number of words."""
     windows = [data.windows[i] for i in indices]
-    return _batch(windows, [data.targets[i] for i in indices], encoder, device), sum(len(w.word_starts) for w in windows)
+    allowed = [data.allowed[i] for i in indices]
+    batch = _batch(windows, [data.targets[i] for i in indices], encoder, device,
+                   allowed if any(a is not None for a in allowed) else None)
+    return batch, sum(len(w.word_starts) for w in windows)
 
 
-def _batch(windows: Sequence[Window], targets: Sequence[list[int]], encoder: WordEncoder, device) -> dict:
+def _batch(windows: Sequence[Window], targets: Sequence[list[int]], encoder: WordEncoder, device,
+           allowed: Sequence[np.ndarray | None] | None = None) -> dict:
+    """Padded inputs and labels; with ``allowed`` (some window partly annotated), also the labels
+    each piece may have (a window with exact labels allows its own label alone)."""
     import torch
 
     from ilner.inference.scores import pad_batch
 
     batch = pad_batch(windows, encoder.tokenizer.pad_token_id, targets)
+    if allowed is not None:
+        labels = batch["labels"]
+        exact = np.zeros((*labels.shape, max(len(a[0]) for a in allowed if a is not None)), dtype=bool)
+        rows, positions = np.nonzero(labels != -100)
+        exact[rows, positions, labels[rows, positions]] = True
+        for row, window_allowed in enumerate(allowed):
+            if window_allowed is not None:
+                exact[row, :len(window_allowed)] = window_allowed
+        batch["allowed_labels"] = exact
     return {k: torch.from_numpy(v).to(device) for k, v in batch.items()}
 
 
-def dev_evaluator(tagger: Tagger, dev: Sequence[Sentence]) -> Callable[[StepInfo], tuple[float, dict]]:
+def dev_evaluator(tagger: Tagger, dev: Split) -> Callable[[StepInfo], tuple[float, dict]]:
     """``evaluate(info)``: score ``dev`` with the weights being trained; returns its strict F1 (which
     selects the model) and the metrics.jsonl record of the evaluation."""
 
     def evaluate(info: StepInfo) -> tuple[float, dict]:
-        scores = evaluate_by_language(dev, tagger.tag_sentences(dev))
+        scores = evaluate_by_language(*dev.comparable(tagger.tag_sentences(dev.sentences)))
         f1 = scores["all"]["strict"].micro.f1
         return f1, {"epoch": info.epoch, "step": info.step, "split": "dev", "loss": info.loss, "strict_f1": f1,
                     "conlleval_f1": scores["all"]["conlleval"].micro.f1,
@@ -707,19 +759,19 @@ def finish(
     if not checkpoints.load_best(model):
         log("no epoch trained: keeping the starting weights" if config.epochs <= 0
             else "no dev data: keeping the weights of the last epoch")
-    dev_scores = tagger.scores([s.tokens for s in dev]) if dev else []  # scored once: for the O penalty and the results
+    dev_scores = tagger.scores([s.tokens for s in dev.sentences]) if dev else []  # scored once: for the O penalty and the results
     if config.tune_o_penalty and dev:
         tagger.o_penalty = tune_o_penalty(tagger, dev, dev_scores, log)
     elif config.tune_o_penalty:
         log(f"no dev sentences of {config.only_language}: O penalty kept at {tagger.o_penalty:g}")
-    dev_results = evaluate_by_language(dev, tagger.tag_sentences(dev, dev_scores)) if dev else None
-    test_results = evaluate_by_language(test, tagger.tag_sentences(test)) if test else None
+    dev_results = evaluate_by_language(*dev.comparable(tagger.tag_sentences(dev.sentences, dev_scores))) if dev else None
+    test_results = evaluate_by_language(*test.comparable(tagger.tag_sentences(test.sentences))) if test else None
     seconds = time.time() - started
     meta = ModelMeta(
         ilner_version=__version__,
         tagset=tagset,
         labels=tagger.labels,
-        languages=sorted({s.language for s in splits.train if s.language}),
+        languages=sorted({s.language for s in splits.train.sentences if s.language}),
         script=config.script,
         max_length=config.max_length,
         window_overlap=config.window_overlap,
@@ -743,10 +795,11 @@ def finish(
     return RunResult(output_dir, dev_results, test_results, seconds, start.head.to_dict())
 
 
-def tune_o_penalty(tagger: Tagger, dev: Sequence[Sentence], scores: Sequence[np.ndarray], log: Log) -> float:
+def tune_o_penalty(tagger: Tagger, dev: Split, scores: Sequence[np.ndarray], log: Log) -> float:
     """The ``O`` penalty (of ``O_PENALTIES``, the smallest on ties) under which ``tagger`` scores
     best on ``dev`` (strict micro F1), given the word ``scores`` of ``dev``."""
-    f1 = {p: evaluate_sentences(dev, tagger.tag_sentences(dev, scores, p)).micro.f1 for p in O_PENALTIES}
+    f1 = {p: evaluate_sentences(*dev.comparable(tagger.tag_sentences(dev.sentences, scores, p))).micro.f1
+          for p in O_PENALTIES}
     best = max(O_PENALTIES, key=lambda p: (f1[p], -p))
     log(f"O penalty {best:g} chosen on dev: strict F1 {100 * f1[best]:.2f} (without it {100 * f1[0.0]:.2f})")
     return best
