@@ -112,7 +112,7 @@ def test_the_partly_annotated_corpus_is_scored_on_what_it_annotates(corpora):
     there is no false positive, as its gold O says nothing about numbers."""
     split = read_split([str(corpora["people"])], lambda m: None, tagset="il-ner", data_dir=None, data_mapping=None,
                        keep_unknown=False, data_mappings={str(corpora["people"]): MAPPING})
-    assert split.partial and set(split.corpora()) == {str(corpora["people"])}
+    assert split.partial and {origin.corpus for origin in split.origins} == {str(corpora["people"])}
     sentence = split.sentences[0]
     guess = Sentence(sentence.tokens, tuple("B-NEN" if w.isdigit() else t for w, t in zip(sentence.tokens, sentence.tags)))
     gold, kept = split.comparable([guess, *split.sentences[1:]])

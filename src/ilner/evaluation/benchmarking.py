@@ -19,7 +19,7 @@ learnt to find them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -107,8 +107,8 @@ def score(
     scored = sorted({mapping.map_type(t) for t in single} - {"O"} - unsure)
     gold = [replace(s, tags=tuple(mapping.map_tags(list(s.tags), drop_sets=True))) for s in benchmark.sentences]
     if unsure & {mapping.map_type(t) for t in single}:  # DATE -> NETI beside MISC -> {NEN, NETI}: no NETI scored
-        gold = _keep_types(gold, None, set(scored))[0]
-    kept, dropped = _keep_types(predicted, model_mapping, set(scored))
+        gold = keep_types(gold, set(scored))[0]
+    kept, dropped = keep_types(predicted, set(scored), model_mapping)
     strict, lenient = (evaluate_sentences(gold, kept, scheme) for scheme in ("strict", "conlleval"))
     interval = bootstrap_f1(gold, kept, n=bootstrap) if bootstrap and gold else None
     result = BenchmarkResult(
@@ -121,10 +121,11 @@ def score(
     return result
 
 
-def _keep_types(predicted: Sequence[Sentence], model_mapping: TagMapping | None,
-                scored: set[str]) -> tuple[list[Sentence], dict[str, int]]:
-    """Predictions in the view's types; an entity whose type the view or the benchmark lacks is
-    set to O and counted (by the model's own type name)."""
+def keep_types(predicted: Sequence[Sentence], scored: Collection[str],
+               model_mapping: TagMapping | None = None) -> tuple[list[Sentence], dict[str, int]]:
+    """Sentences with only the entities of the ``scored`` types (after ``model_mapping``, which
+    takes the model's types to the view's); any other entity is set to O and counted (by its
+    own type name)."""
     dropped: Counter[str] = Counter()
     kept = []
     for sentence in predicted:

@@ -356,13 +356,13 @@ def _validate(config: TrainConfig) -> None:
         if (mapping.source, mapping.target) != (ner_init.tagset, config.tagset):
             raise IlnerError(f"ner_init.mapping {ner_init.mapping!r} maps {mapping.source} to {mapping.target}, "
                              f"not {ner_init.tagset} to {config.tagset}")
-    listed = {*config.train, *config.dev, *config.test}
+    listed = {*config.train, *config.dev, *config.test, *(s for stage in config.stages for s in stage.train + stage.dev)}
     for entry, name in config.data_mappings.items():
         if entry not in listed:
-            raise IlnerError(f"data_mappings names {entry!r}, which is in none of train, dev and test")
-        if load_mapping(name).target != config.tagset:
-            raise IlnerError(f"data_mappings: {name} maps onto {load_mapping(name).target}, not the run's "
-                             f"tagset {config.tagset}")
+            raise IlnerError(f"data_mappings names {entry!r}, which is in none of train, dev and test (nor a stage's)")
+        target = load_mapping(name).target
+        if target != config.tagset:
+            raise IlnerError(f"data_mappings: {name} maps onto {target}, not the run's tagset {config.tagset}")
     if config.tune_o_penalty and not config.dev:
         raise IlnerError("tune_o_penalty chooses the O penalty on dev data: give 'dev' data, or set o_penalty instead")
     config.language_stages.validate()

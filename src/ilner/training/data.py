@@ -12,16 +12,15 @@ and scoring counts only the types the corpus annotates fully (``Split.comparable
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ilner.data.corpus import Sentence
-from ilner.data.schemes import chunks
 from ilner.data.sources import Source, load_corpora
 from ilner.data.tagsets import MAPPINGS_DIR, Annotation, TagMapping, load_mapping, load_tagset
 from ilner.errors import IlnerError
+from ilner.evaluation.benchmarking import keep_types
 
 Log = Callable[[str], None]
 
@@ -60,9 +59,6 @@ class Split:
     def __len__(self) -> int:
         return len(self.sentences)
 
-    def __bool__(self) -> bool:
-        return bool(self.sentences)
-
     @property
     def partial(self) -> bool:
         """Whether some sentence comes from a corpus that annotates the run's types in part."""
@@ -88,21 +84,9 @@ class Split:
         gold, kept = [], []
         for sentence, guess, origin in zip(self.sentences, predicted, self.origins, strict=True):
             scored = origin.scored_types
-            gold.append(sentence if scored is None else _keep_types(sentence, scored))
-            kept.append(guess if scored is None else _keep_types(guess, scored))
+            gold.append(sentence if scored is None else keep_types([sentence], scored)[0][0])
+            kept.append(guess if scored is None else keep_types([guess], scored)[0][0])
         return gold, kept
-
-    def corpora(self) -> Counter[str]:
-        """Sentences per corpus."""
-        return Counter(origin.corpus for origin in self.origins)
-
-
-def _keep_types(sentence: Sentence, types: frozenset[str]) -> Sentence:
-    tags = ["O"] * len(sentence)
-    for chunk in chunks(sentence.tags):
-        if chunk.label in types:
-            tags[chunk.start:chunk.end] = sentence.tags[chunk.start:chunk.end]
-    return replace(sentence, tags=tuple(tags))
 
 
 def read_split(

@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -623,10 +623,16 @@ def training_loss(model, inputs: dict):
 
 
 def _takes_allowed_labels(model) -> bool:
+    inner = getattr(model, "module", model)  # under DistributedDataParallel
+    return _forward_takes_allowed_labels(type(inner))
+
+
+@cache
+def _forward_takes_allowed_labels(model_class: type) -> bool:
+    """Whether the class's ``forward`` takes ``allowed_labels`` (asked once per class, not per batch)."""
     import inspect
 
-    inner = getattr(model, "module", model)  # under DistributedDataParallel
-    return "allowed_labels" in inspect.signature(inner.forward).parameters
+    return "allowed_labels" in inspect.signature(model_class.forward).parameters
 
 
 def partial_token_loss(logits, allowed, labels):
@@ -719,7 +725,7 @@ def _batch(windows: Sequence[Window], targets: Sequence[list[int]], encoder: Wor
     batch = pad_batch(windows, encoder.tokenizer.pad_token_id, targets)
     if allowed is not None:
         labels = batch["labels"]
-        exact = np.zeros((*labels.shape, max(len(a[0]) for a in allowed if a is not None)), dtype=bool)
+        exact = np.zeros((*labels.shape, next(a for a in allowed if a is not None).shape[1]), dtype=bool)
         rows, positions = np.nonzero(labels != -100)
         exact[rows, positions, labels[rows, positions]] = True
         for row, window_allowed in enumerate(allowed):
