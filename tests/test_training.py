@@ -11,6 +11,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -310,6 +311,72 @@ def test_temperature_sampling_balances_languages():
     assert first == epoch_batches(windows, languages, 0, **plain) != epoch_batches(windows, languages, 1, **plain)
 
 
+def test_entity_free_share_keeps_every_entity_window_and_draws_the_others_anew_each_epoch():
+    from ilner.models.encoding import Window
+    from ilner.training.trainer import TrainingData, batch_maker
+
+    windows = [Window(i, 0, 1, [0, 5, 2], [1]) for i in range(1000)]
+    entity_free = np.arange(1000) >= 400  # 400 windows with an entity, 600 without
+    data = TrainingData(windows, [[-100, 0, -100]] * 1000, [None] * 1000, ["hindi"] * 700 + ["telugu"] * 300,
+                        ["c"] * 1000, entity_free)
+    make = batch_maker(data, seed=3, batch_size=10, sampling_temperature=None, entity_free_share=0.25,
+                       process=0, processes=1)
+    epochs = [sorted(i for batch in make(epoch) for i in batch) for epoch in (0, 1)]
+    for drawn in epochs:
+        assert len(drawn) == len(set(drawn)) == data.epoch_size(0.25) == 400 + 150
+        assert set(range(400)) <= set(drawn)
+    assert set(epochs[0]) != set(epochs[1])  # other entity-free windows in the next epoch
+    assert epochs[0] == sorted(i for batch in make(0) for i in batch)  # the same epoch, the same draw
+    # With temperature sampling on top, the epoch is still that size, drawn from those windows.
+    tempered = batch_maker(data, seed=3, batch_size=10, sampling_temperature=1000, entity_free_share=0.25,
+                           process=0, processes=1)(0)
+    assert sum(map(len, tempered)) == 550 and {i for b in tempered for i in b} <= set(epochs[0])
+
+
+def test_entity_free_share_shortens_the_epochs_and_the_schedule_with_them(tmp_path):
+    """A run keeping half the entity-free sentences takes that many steps an epoch (the learning
+    rate schedule is built for them) and still learns and scores as usual."""
+    from conftest import MIRROR
+
+    if MIRROR is None:
+        pytest.skip("dataset mirror not found")
+    from ilner.data import write_corpus
+
+    odia = read_corpus(MIRROR / "il-ner/Odia/Odia-train.txt").sentences  # 82% without an entity
+    with_entities = [s for s in odia if any(t != "O" for t in s.tags)][:80]
+    sentences = with_entities + [s for s in odia if all(t == "O" for t in s.tags)][:120]
+    train = tmp_path / "Odia-train.txt"
+    write_corpus(sentences, train)
+    free = 120
+    config = tiny_config(tmp_path, f"train=[{train}]", "dev=[]", "test=[]", "epochs=2", "entity_free_share=0.5",
+                         "max_length=512")  # a window per sentence
+    run_training(config, log=lambda m: None)
+    meta = json.loads((Path(config.output_dir) / "ilner.json").read_text(encoding="utf-8"))
+    assert meta["train_windows"] == len(sentences)
+    windows = len(sentences) - free + round(0.5 * free)
+    assert meta["steps_per_epoch"] == math.ceil(windows / config.batch_size) < math.ceil(len(sentences) / config.batch_size)
+
+
+def test_training_windows_know_whether_they_hold_an_entity():
+    from ilner.data.corpus import Sentence
+    from ilner.data.tagsets import load_mapping
+    from ilner.models.bilstm_crf import word_tokenizer
+    from ilner.models.encoding import WordEncoder
+    from ilner.training.data import Origin, Split
+    from ilner.training.trainer import encode_training_data
+
+    telugu = load_mapping("telugu-reddy2018_to_il-ner").annotation
+    split = Split(
+        [Sentence(("a", "b"), ("B-NEP", "O")), Sentence(("c", "d"), ("O", "O")), Sentence(("e", "f"), ("O", "O"))],
+        # the third is O in the run's tags, but its corpus marks an entity there (MISC: NEN or NETI)
+        [Origin("x"), Origin("x"), Origin("telugu", telugu, ("B-MISC", "O"))],
+    )
+    tokenizer = word_tokenizer(["a b c d e f"] * 3, min_count=1, subword_size=60)
+    labels = list(load_tagset("il-ner").labels_for("iob2"))
+    data = encode_training_data(split, WordEncoder(tokenizer, 32), labels, "iob2", lambda m: None)
+    assert data.entity_free.tolist() == [False, True, False]
+
+
 def test_sampling_balances_corpora_of_one_language_by_corpus():
     """sampling_unit: corpus draws a small corpus of a language as often as a large one of the same
     language (with sampling by language, the two are one unit)."""
@@ -318,7 +385,7 @@ def test_sampling_balances_corpora_of_one_language_by_corpus():
 
     windows = [Window(i, 0, 1, [0, 5, 2], [1]) for i in range(1000)]
     data = TrainingData(windows, [[-100, 0, -100]] * 1000, [None] * 1000, ["urdu"] * 1000,
-                        ["il-ner:urdu"] * 900 + ["urdu-uner:urdu"] * 100)
+                        ["il-ner:urdu"] * 900 + ["urdu-uner:urdu"] * 100, np.zeros(1000, dtype=bool))
 
     def share_of_small(unit: str) -> float:
         batches = batch_maker(data, seed=1, batch_size=10, sampling_temperature=1000, sampling_unit=unit,
@@ -692,6 +759,8 @@ def test_shipped_configs_are_valid():
     (["strategy=progressive", "stages=[{train: [x.conll], learning_rate: 0}]"], "'learning_rate' must be positive"),
     (["max_length=6"], "'max_length' must be at least 10"),
     (["sampling_unit=genre"], "'sampling_unit' must be one of language, corpus"),
+    (["entity_free_share=0"], "'entity_free_share' must be above 0 and at most 1"),
+    (["entity_free_share=1.5"], "'entity_free_share' must be above 0 and at most 1"),
     (["data_mappings=[a.txt]"], "'data_mappings' must be a mapping"),
     (["scratch.num_heads=3"], "'scratch.num_heads' \\(3\\) must divide scratch.hidden_size \\(256\\)"),
     (["scratch.vocab_size=0"], "'scratch.vocab_size' must be at least"),

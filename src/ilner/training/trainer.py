@@ -141,7 +141,7 @@ def run_training(
 
     # 4. Optimiser, schedule, and where training stands.
     optimizer, scheduler, steps_per_epoch, total_steps = build_optimisation(
-        start.model, accelerator, len(data.windows), epochs=config.epochs, batch_size=config.batch_size,
+        start.model, accelerator, data.epoch_size(config.entity_free_share), epochs=config.epochs, batch_size=config.batch_size,
         accumulation=config.gradient_accumulation_steps, learning_rate=config.learning_rate,
         weight_decay=config.weight_decay, warmup_ratio=config.warmup_ratio)
     model, optimizer = accelerator.prepare(start.model, optimizer)
@@ -159,7 +159,7 @@ def run_training(
         accumulation=config.gradient_accumulation_steps, max_grad_norm=config.max_grad_norm,
         make_batches=batch_maker(data, seed=config.seed, batch_size=config.batch_size,
                                  sampling_temperature=config.sampling_temperature, sampling_unit=config.sampling_unit,
-                                 process=accelerator.process_index, processes=accelerator.num_processes),
+                                 entity_free_share=config.entity_free_share, process=accelerator.process_index, processes=accelerator.num_processes),
         collate=partial(_collate, data, encoder, accelerator.device),
         evaluate=dev_evaluator(tagger, splits.dev) if splits.dev and accelerator.is_main_process else None,
     )
@@ -435,17 +435,24 @@ def load_prepared(init_dir: Path, labels: list[str]) -> StartingModel:
 class TrainingData:
     """The training sentences as the model learns them: windows of word pieces, each with its
     label ids, the labels each word may have where its corpus annotates in part (None where its
-    labels are exact), and its sentence's language and corpus (the units of sampling)."""
+    labels are exact), its sentence's language and corpus (the units of sampling), and whether
+    its words hold no entity."""
 
     windows: list[Window]
     targets: list[list[int]]
     allowed: list[np.ndarray | None]  # [pieces, labels] bool, set at the words' first pieces
     languages: list[str]
     corpora: list[str]
+    entity_free: np.ndarray  # [windows] bool
 
     def units(self, sampling_unit: str) -> list[str]:
         """Each window's unit of sampling: its ``language`` or its ``corpus``."""
         return self.languages if sampling_unit == "language" else self.corpora
+
+    def epoch_size(self, entity_free_share: float) -> int:
+        """Windows an epoch draws when it keeps ``entity_free_share`` of the entity-free ones."""
+        free = int(self.entity_free.sum())
+        return len(self.windows) - free + _kept(free, entity_free_share)
 
 
 def encode_training_data(
@@ -462,10 +469,13 @@ def encode_training_data(
                for w in windows]
     languages = [sentences[w.sentence].language or "unknown" for w in windows]
     corpora = [train.origins[w.sentence].corpus for w in windows]
+    # A partly annotated sentence's own tags say whether it marks an entity (its run tags may not).
+    tags = [train.origins[i].source_tags or s.tags for i, s in enumerate(sentences)]
+    entity_free = np.array([all(t == "O" for t in tags[w.sentence][w.first_word:w.end_word]) for w in windows])
     long_sentences = len(windows) - len(sentences)
     log(f"{len(sentences)} training sentences -> {len(windows)} windows"
         + (f" ({long_sentences} extra windows for sentences longer than {encoder.max_length} pieces)" if long_sentences else ""))
-    return TrainingData(windows, targets, allowed, languages, corpora)
+    return TrainingData(windows, targets, allowed, languages, corpora, entity_free)
 
 
 def _window_allowed(window: Window, per_word: list[frozenset[str]], label_ids: dict[str, int]) -> np.ndarray:
@@ -647,14 +657,15 @@ def partial_token_loss(logits, allowed, labels):
 
 def batch_maker(
     data: TrainingData, *, seed: int, batch_size: int, sampling_temperature: float | None,
-    sampling_unit: str = "language", process: int, processes: int,
+    sampling_unit: str = "language", entity_free_share: float = 1.0, process: int, processes: int,
 ) -> Callable[[int], Batches]:
     """``make_batches(epoch)``: this process's share of the epoch's batches (``epoch_batches``)."""
     units = data.units(sampling_unit)
 
     def make_batches(epoch: int) -> Batches:
         batches = epoch_batches(data.windows, units, epoch, seed=seed, batch_size=batch_size,
-                                sampling_temperature=sampling_temperature)
+                                sampling_temperature=sampling_temperature, entity_free=data.entity_free,
+                                entity_free_share=entity_free_share)
         # Every process needs the same number of batches (DDP syncs each step): wrap around.
         batches += [batches[i % len(batches)] for i in range(-len(batches) % processes)]
         return batches[process::processes]
@@ -664,24 +675,29 @@ def batch_maker(
 
 def epoch_batches(
     windows: Sequence[Window], units: Sequence[str], epoch: int, *, seed: int, batch_size: int,
-    sampling_temperature: float | None,
+    sampling_temperature: float | None, entity_free: np.ndarray | None = None, entity_free_share: float = 1.0,
 ) -> list[list[int]]:
     """This epoch's batches of window indices: length-grouped, shuffled, from (seed, epoch) only.
 
-    With ``sampling_temperature`` T, windows are first resampled so that unit i (a language, or
-    a corpus: ``units`` names each window's) is drawn with probability proportional to
-    n_i^(1/T) (T=1: as is, proportional; larger T: closer to uniform, so small units are not
-    drowned by large ones).
+    With ``entity_free_share`` below 1, the epoch keeps every window with an entity and draws
+    that share of the ``entity_free`` ones (other ones each epoch). With ``sampling_temperature``
+    T, the epoch's windows are then resampled so that unit i (a language, or a corpus: ``units``
+    names each window's) is drawn with probability proportional to n_i^(1/T) (T=1: as is,
+    proportional; larger T: closer to uniform, so small units are not drowned by large ones).
     """
     rng = np.random.default_rng([seed, epoch])
     indices = np.arange(len(windows))
+    if entity_free is not None and entity_free_share < 1:
+        free = np.flatnonzero(entity_free)
+        drawn = rng.choice(free, size=_kept(len(free), entity_free_share), replace=False)
+        indices = np.sort(np.concatenate([np.flatnonzero(~entity_free), drawn]))
     if sampling_temperature and len(set(units)) > 1:
         by_unit: dict[str, np.ndarray] = {}
-        for unit in dict.fromkeys(units):
-            by_unit[unit] = np.array([i for i, u in enumerate(units) if u == unit])
+        for unit in dict.fromkeys(units[i] for i in indices):
+            by_unit[unit] = np.array([i for i in indices if units[i] == unit])
         sizes = np.array([len(v) for v in by_unit.values()], dtype=float)
         weights = sizes ** (1.0 / sampling_temperature)
-        counts = _largest_remainder(len(windows) * weights / weights.sum())
+        counts = _largest_remainder(len(indices) * weights / weights.sum())
         indices = np.concatenate([
             rng.choice(members, size=count, replace=count > len(members))
             for members, count in zip(by_unit.values(), counts)
@@ -695,6 +711,11 @@ def epoch_batches(
         batches += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
     order = rng.permutation(len(batches))
     return [batches[i] for i in order]
+
+
+def _kept(entity_free: int, share: float) -> int:
+    """How many of ``entity_free`` windows an epoch draws at ``share``."""
+    return entity_free if share >= 1 else round(share * entity_free)
 
 
 def _largest_remainder(shares: np.ndarray) -> np.ndarray:
