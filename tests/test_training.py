@@ -426,6 +426,39 @@ def test_language_stages_continue_the_joint_model_on_each_language_alone(tmp_pat
     assert [r.output_dir for r in again] == [root]
 
 
+def test_language_stages_for_some_languages_only(tmp_path, capsys):
+    """``language_stages.languages`` picks the languages that get a stage; the others keep the
+    model for all languages, and ``ilner train`` ends with the model serving each language. A
+    language the data lacks is refused before anything is trained."""
+    from ilner.cli.train import print_serving_models
+
+    files = _two_languages(tmp_path)
+    train = f"train=[{files['hindi', 'train']}, {files['telugu', 'train']}]"
+    config = tiny_config(tmp_path, train, "dev=[]", f"test=[{files['hindi', 'test']}, {files['telugu', 'test']}]",
+                         "epochs=1", "language_stages={epochs: 1, languages: [telugu]}")
+    results = run_experiment(config, log=lambda m: None)
+    root = Path(config.output_dir)
+    assert [r.output_dir for r in results] == [root, root / "telugu"]
+    assert not (root / "hindi").exists()
+    assert json.loads((root / "telugu/ilner.json").read_text())["languages"] == ["telugu"]
+    capsys.readouterr()
+    print_serving_models(results)
+    rows = {line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:4]]
+            for line in capsys.readouterr().out.splitlines() if line.count("│") == 4}
+    hindi, telugu = results[0].test["hindi"]["strict"].micro.f1, results[1].test["all"]["strict"].micro.f1
+    assert results[1].only_language == "telugu" and results[0].only_language is None
+    assert rows["hindi"] == [str(root), f"{100 * hindi:.2f}"]
+    assert rows["telugu"] == [str(root / "telugu"), f"{100 * telugu:.2f}"]
+    assert rows["average"] == ["", f"{50 * (hindi + telugu):.2f}"]
+
+    typo = tiny_config(tmp_path, train, "dev=[]", "test=[]", "epochs=1", "output_dir=" + str(tmp_path / "typo"),
+                       "language_stages={epochs: 1, languages: [telgu]}")
+    with pytest.raises(IlnerError, match=r"language_stages.languages: telgu not among the languages of the "
+                                         r"training data \(hindi, telugu\)"):
+        run_experiment(typo, log=lambda m: None)
+    assert not (tmp_path / "typo").exists()
+
+
 class _Stop(Exception):
     """Raised in place of training a model: what a run did before it is what a test looks at."""
 
@@ -751,6 +784,7 @@ def test_shipped_configs_are_valid():
      "maps hiner-collapsed to il-ner, not hiner-original to il-ner"),
     (["language_stages.epochs=-1"], "'language_stages.epochs' must not be negative"),
     (["language_stages.learning_rate=0"], "'language_stages.learning_rate' must be positive"),
+    (["language_stages.languages=[odia, odia]"], "'language_stages.languages' names a language twice"),
     (["language_stages.epochs=2", "strategy=cross-lingual", "languages=[hindi]"], "language_stages follow a single run"),
     (["stages=[{train: [x.conll]}]"], "'stages' are trained by strategy 'progressive' only, not 'single'"),
     (["languages=[hindi]", "strategy=progressive", "stages=[{train: [x.conll]}]"],

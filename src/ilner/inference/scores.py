@@ -92,15 +92,17 @@ def _word_rows(log_probs: np.ndarray, window: Window, suffix_length: int, poolin
 
 def word_log_probs(
     runner: Runner, encoder: WordEncoder, sentences: Sequence[Sequence[str]], batch_size: int = 32,
-    pooling: str = "first",
+    pooling: str = "first", windows: Sequence[Window] | None = None,
 ) -> list[np.ndarray]:
     """Per sentence, a (words x labels) array of log-probabilities, every word included.
 
     ``pooling="first"`` reads each word at its first sub-word (as the model was trained);
-    ``"mean"`` averages the log-probabilities of all its sub-words."""
+    ``"mean"`` averages the log-probabilities of all its sub-words. ``windows``: the sentences
+    already encoded (``encoder.windows(sentences)``), for text scored again and again."""
     if pooling not in POOLINGS:
         raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}")
-    windows = encoder.windows(sentences)
+    if windows is None:
+        windows = encoder.windows(sentences)
     order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
     window_scores: list[np.ndarray | None] = [None] * len(windows)
     pad_id = encoder.tokenizer.pad_token_id

@@ -25,7 +25,7 @@ from ilner.errors import IlnerError
 from ilner.inference.decoding import decode_ids, iob2_tags
 from ilner.inference.scores import Runner, TorchRunner, word_log_probs
 from ilner.models.directory import META_FILE, ModelDir, ModelMeta
-from ilner.models.encoding import WordEncoder
+from ilner.models.encoding import Window, WordEncoder
 from ilner.text.tokenize import Token, split_sentences, tokenize
 from ilner.text.transliterate import get_transform
 
@@ -251,9 +251,11 @@ class Tagger:
             scores = self.scores([s.tokens for s in sentences])
         return [replace(s, tags=tuple(tags)) for s, (tags, _) in zip(sentences, self._decoded(scores, o_penalty))]
 
-    def scores(self, token_lists: Sequence[Sequence[str]]) -> list[np.ndarray]:
-        """Per sentence, its (words x labels) log-probabilities."""
-        return word_log_probs(self.runner, self.encoder, [list(w) for w in token_lists], self.batch_size, self.pooling)
+    def scores(self, token_lists: Sequence[Sequence[str]], windows: Sequence[Window] | None = None) -> list[np.ndarray]:
+        """Per sentence, its (words x labels) log-probabilities; ``windows``: the sentences as
+        ``self.encoder.windows`` encoded them earlier, if they are scored again and again."""
+        return word_log_probs(self.runner, self.encoder, [list(w) for w in token_lists], self.batch_size, self.pooling,
+                              windows)
 
     def _decoded(self, scores: Sequence[np.ndarray], o_penalty: float | None) -> list[tuple[list[str], np.ndarray]]:
         """Per sentence, its IOB2 tags and the probability of each chosen tag."""

@@ -70,10 +70,15 @@ class LanguageStages:
 
     epochs: int = 0  # 0: no language stages
     learning_rate: float | None = None  # default: the run's
+    # The languages that get a stage (each must be one the run trains on); empty: every one. The
+    # others are served by the model for all languages.
+    languages: list[str] = field(default_factory=list)
 
     def validate(self) -> None:
         if self.epochs < 0:
             raise IlnerError("config key 'language_stages.epochs' must not be negative")
+        if len(set(self.languages)) != len(self.languages):
+            raise IlnerError("config key 'language_stages.languages' names a language twice")
         if self.learning_rate is not None and not self.learning_rate > 0:
             raise IlnerError("config key 'language_stages.learning_rate' must be positive")
 

@@ -35,8 +35,8 @@ def _finished(run: TrainConfig, init_from: str | None = None) -> bool:
 
 
 def _check_data(config: TrainConfig, train: list[str], others: list[str]) -> None:
-    """Fail on an unknown tagset, missing data or an only_language the ``train`` data lacks
-    before an earlier run's models are removed."""
+    """Fail on an unknown tagset, missing data, or an only_language or language stage the ``train``
+    data lacks before an earlier run's models are removed."""
     load_tagset(config.tagset)
     languages = set()
     for spec in [*train, *others]:
@@ -47,6 +47,14 @@ def _check_data(config: TrainConfig, train: list[str], others: list[str]) -> Non
                 languages.add(source.language or "unknown")
     if config.only_language and config.only_language not in languages:
         raise no_sentences_of(config.only_language, languages)
+    unknown = [language for language in config.language_stages.languages if language not in languages]
+    if config.language_stages.epochs and unknown and "unknown" not in languages:
+        raise _not_trained_on(unknown, "the training data", sorted(languages))
+
+
+def _not_trained_on(unknown: list[str], what: str, languages: list[str]) -> IlnerError:
+    return IlnerError(f"language_stages.languages: {', '.join(unknown)} not among the languages of {what} "
+                      f"({', '.join(languages)}); name some of those, or none for all")
 
 
 def _started_from(run_dir: Path) -> str | None:
@@ -138,8 +146,11 @@ def language_stages(config: TrainConfig, *, resume: bool = False, log: Log = pri
         log(f"language_stages: the model was trained on {', '.join(languages) or 'one language'} only; no stages")
         return []
     stages = config.language_stages
+    unknown = [language for language in stages.languages if language not in languages]
+    if unknown:
+        raise _not_trained_on(unknown, str(root), languages)
     results = []
-    for language in languages:
+    for language in stages.languages or languages:
         run = replace(config, language_stages=LanguageStages(), only_language=language, epochs=stages.epochs,
                       learning_rate=stages.learning_rate or config.learning_rate, output_dir=str(root / language))
         if resume and _finished(run, str(root)):
