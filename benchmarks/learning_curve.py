@@ -4,7 +4,8 @@ IL-NER a model learns from, and against the corpora added to it.
 Usage: ILNER_DATA_DIR=../shared/datasets python benchmarks/learning_curve.py [--out runs/curve]
        [--sizes 10 25 50 100] [--preset fast] [--corpora-preset indic] [--reuse] [--png PATH]
 
-Two series of models, all of the `fast` preset's kind (one BiLSTM and a feature CRF, 6 epochs):
+Two series of models, all of the `fast` preset's kind and schedule (one BiLSTM and a feature CRF),
+without language stages (each model for all its languages is the one scored):
 1. size: trained on 10, 25, 50 and 100% of each IL-NER language's train split (a sample fixed by
    the seed, the same sentences in every larger share);
 2. diversity: IL-NER (100%), then IL-NER with UNER and the Telugu corpus (more of two of its
@@ -23,7 +24,7 @@ import argparse
 import random
 from pathlib import Path
 
-from leave_one_corpus_out import trained_run  # benchmarks/ is on the path of a script run from it
+from leave_one_corpus_out import NO_STAGES, trained_run  # benchmarks/ is on the path of a script run from it
 
 IL_NER = ("hindi", "urdu", "odia", "telugu")
 OUTSIDE_DEV = {"marathi": "mahaner:marathi:validation-dev", "bengali": "bengali-rifat:bengali:dev",
@@ -51,14 +52,15 @@ def main() -> None:
         train = ["il-ner:*:train"] if size == 100 else _sample(out / "data" / f"{size}", size, args.seed)
         config = load_config(preset_path(args.preset), [
             f"output_dir={out / f'il-ner-{size}'}", "train=[" + ",".join(train) + "]",
-            "dev=[" + ",".join(il_ner_dev) + "]", "test=[]"])
+            "dev=[" + ",".join(il_ner_dev) + "]", "test=[]", *NO_STAGES])
         size_runs[size] = trained_run(config, args.reuse)
-    corpora_config = load_config(preset_path(args.corpora_preset), [f"output_dir={out / 'all-corpora'}", "test=[]"])
+    corpora_config = load_config(preset_path(args.corpora_preset),
+                                 [f"output_dir={out / 'all-corpora'}", "test=[]", *NO_STAGES])
     partners = load_config(preset_path(args.corpora_preset), [
         f"output_dir={out / 'il-ner-partners'}", "train=[il-ner:*:train," + ",".join(PARTNERS) + "]",
-        "dev=[" + ",".join([*il_ner_dev, "telugu-reddy2018:fold0:dev"]) + "]", "test=[]"])
+        "dev=[" + ",".join([*il_ner_dev, "telugu-reddy2018:fold0:dev"]) + "]", "test=[]", *NO_STAGES])
     diversity_runs = {"IL-NER": size_runs.get(100) or trained_run(load_config(preset_path(args.preset), [
-                          f"output_dir={out / 'il-ner-100'}", "test=[]"]), args.reuse),
+                          f"output_dir={out / 'il-ner-100'}", "test=[]", *NO_STAGES]), args.reuse),
                       "+ Urdu, Telugu corpora": trained_run(partners, args.reuse),
                       "+ Marathi, Bengali, Assamese": trained_run(corpora_config, args.reuse)}
 

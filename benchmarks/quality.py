@@ -13,7 +13,7 @@ language_stages), both scored with strict IOB2 F1 on test, with and without the 
 occur in train. Prints F1 with 95% bootstrap intervals, the paired difference, the training
 times and, per language, whether ilner clears issue 24's bar (CRF + 2) and issue 5's (CRF + 3).
 With ``--trained RUN_DIR`` (and --joint) the ilner side is the run already in RUN_DIR (e.g.
-runs/cpu, as ``make run`` left it: its language stages in RUN_DIR/<language>), not trained anew.
+runs/fast or runs/cpu, as ``make run`` or ``make run-cpu`` left it: its language stages in RUN_DIR/<language>), not trained anew.
 Run nothing else meanwhile: the times are wall-clock.
 
 Marathi, Bengali and Assamese come from outside corpora (OUTSIDE below), whose test splits are

@@ -31,7 +31,7 @@ def serve(
     A request names a model, or gets the one for its text's script (Devanagari: the Hindi model,
     Perso-Arabic: Urdu, ...). Requests that arrive together are tagged in one forward pass.
 
-    Example: ilner serve runs/cpu/hindi runs/cpu/urdu, then
+    Example (after make run): ilner serve runs/fast runs/fast/odia runs/fast/telugu, then
     curl -s localhost:8000/v1/ner -H 'Content-Type: application/json' -d '{"text": "नरेंद्र मोदी दिल्ली में हैं।"}'
     """
     from ilner.inference.tagger import BACKENDS

@@ -26,7 +26,7 @@ def train(
     Defaults follow the paper: xlm-roberta-base, AdamW lr 5e-5, linear schedule with warmup, 10
     epochs, first-sub-word labels, model selection on dev strict F1.
 
-    Examples: ilner train --preset cpu;  ilner train --config configs/paper/hindi.yaml --set epochs=2 -o runs/quick
+    Examples: ilner train --preset fast;  ilner train --config configs/paper/hindi.yaml --set epochs=2 -o runs/quick
     """
     from ilner.data.files import check_writable
     from ilner.errors import IlnerError
@@ -74,8 +74,8 @@ def print_serving_models(results) -> None:
             for language, scores in result.test.items():
                 if language != "all":
                     serving[language] = (result.output_dir, scores["strict"].micro.f1)
-    table = Table(title="Test strict F1 by language, from the model that serves it", title_justify="left")
-    for column in ("language", "model", "strict F1"):
+    table = Table(title="Test strict F1 per language", title_justify="left")
+    for column in ("language", "served by", "strict F1"):
         table.add_column(column, justify="right" if column == "strict F1" else "left")
     for language, (directory, f1) in serving.items():
         table.add_row(language, str(directory), pct(f1))
